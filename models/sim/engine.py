@@ -1,0 +1,338 @@
+"""The simulator: one platform model running one stream of requests, on simpy.
+
+It decides, as a platform would, where each request runs (a ready instance with room, an
+instance that is already starting, a new cold instance, the queue, or a rejection), plays each
+instance's cold-start phases, runs each request's segments (cpu segments share the instance's
+vCPUs), keeps idle instances for the keep-alive window and recycles them after it. Everything
+it decides is emitted as events (``models.events``); it computes no metrics itself.
+
+Routing is O(log n) in the number of instances: a heap of instance ids with room, lowest id
+first, so traffic packs onto the oldest instances and newer ones can age out.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import random
+from collections import deque
+from collections.abc import Callable, Generator, Iterator
+from functools import partial
+from typing import Any
+
+import simpy
+
+from models.events import (
+    BackgroundDone,
+    Event,
+    FirstByte,
+    InstanceIdle,
+    InstanceReady,
+    InstanceRecycled,
+    InstanceStarting,
+    PhaseEnded,
+    PhaseStarted,
+    RequestArrived,
+    RequestAssigned,
+    RequestQueued,
+    RequestRejected,
+    RequestTimedOut,
+    ResponseSent,
+    SegmentEnded,
+    SegmentStarted,
+)
+from models.requests import RequestSpec, Segment
+from models.scenario import Scenario
+from models.sim.cache import BytecodeCache
+from models.sim.cpu import CpuShare
+
+STARTING, READY, RECYCLED = 0, 1, 2
+Emit = Callable[[Event], None]
+Process = Generator[simpy.Event, Any, None]
+
+
+class Instance:
+    """The simulator's private state of one instance."""
+
+    __slots__ = (
+        "cpu",
+        "id",
+        "idle_gen",
+        "in_heap",
+        "inflight",
+        "loaded",
+        "loading",
+        "ready",
+        "state",
+    )
+
+    def __init__(self, iid: int, env: simpy.Environment, vcpus: float) -> None:
+        self.id = iid
+        self.state = STARTING
+        self.inflight = 0
+        self.ready = env.event()
+        self.loaded: set[str] = set()
+        self.loading: dict[str, simpy.Event] = {}
+        self.idle_gen = 0
+        self.in_heap = False
+        self.cpu = CpuShare(env, vcpus)
+
+
+class PlatformRun:
+    """One platform model of a scenario, driven by simpy; emits events through ``emit``."""
+
+    def __init__(self, scenario: Scenario, model: str, emit: Emit, seed: int | None = None) -> None:
+        if model not in scenario.platforms:
+            known = ", ".join(scenario.platforms)
+            raise ValueError(f"unknown platform model {model!r}; this scenario has {known}")
+        self.scenario = scenario
+        self.model = model
+        self.platform = platform = scenario.platforms[model]
+        self.function = function = scenario.function
+        self.emit = emit
+        self.seed = scenario.seed if seed is None else seed
+        self.env = simpy.Environment()
+        self._phase_rng = random.Random(f"{self.seed}:{model}:phases")
+        self.concurrency = platform.concurrency
+        self.max_duration = platform.max_duration or math.inf
+        self.keep_alive = platform.keep_alive
+        # cpu segments can only contend when more requests than cores share an instance
+        self._shared_cpu = platform.concurrency > function.vcpus
+        self._route_names = [route.name for route in scenario.workload.routes]
+        self._route_chunks = [route.chunk for route in scenario.workload.routes]
+        self._eager = [c.name for c in function.bundle if c.eager]
+        self._chunk_kb = {c.name: c.size_kb for c in function.bundle}
+        self.cache = BytecodeCache(platform.bytecode_cache)
+        self.instances: dict[int, Instance] = {}
+        self._room: list[int] = []
+        self._queue: deque[RequestSpec] = deque()
+        self._next_instance = 0
+        self.alive = 0
+        self.free_slots = 0
+        self.arrivals_done = False
+        self.requests_arrived = 0
+        self._finished = False
+
+    # --- driving -----------------------------------------------------------------------
+
+    def start(self, requests: Iterator[RequestSpec]) -> None:
+        for _ in range(self.platform.min_instances):
+            self._start_instance("min_instances")
+        self.env.process(self._arrivals(requests))
+
+    def run(self, until: float | None = None) -> bool:
+        """Advance to ``until`` (or to the end); True once every event has been played."""
+        env = self.env
+        if until is None:
+            env.run()
+        else:
+            # step by hand: env.run(until=...) leaves its stop event queued, so the end of
+            # the run could never be detected from the queue.
+            step, peek = env.step, env.peek
+            while peek() <= until:
+                step()
+        if env.peek() == math.inf and not self._finished:
+            self._finish()
+        return self._finished
+
+    def _finish(self) -> None:
+        self._finished = True
+        now = self.env.now
+        for inst in sorted(self.instances.values(), key=lambda i: i.id):
+            self.emit(InstanceRecycled(now, inst.id, "run_end"))
+        self.instances.clear()
+
+    def _arrivals(self, requests: Iterator[RequestSpec]) -> Process:
+        env = self.env
+        for request in requests:
+            delay = request.t - env.now
+            if delay > 0:
+                yield env.timeout(delay)
+            self.requests_arrived += 1
+            self._arrive(request)
+        self.arrivals_done = True
+
+    # --- routing -----------------------------------------------------------------------
+
+    def _arrive(self, request: RequestSpec) -> None:
+        now = self.env.now
+        self.emit(RequestArrived(now, request.id, self._route_names[request.route]))
+        inst = self._pick()
+        if inst is not None:
+            self._assign(request, inst, "warm" if inst.state == READY else "joined")
+        elif self.platform.max_instances is None or self.alive < self.platform.max_instances:
+            inst = self._start_instance("cold")
+            self._assign(request, inst, "cold")
+        elif self.platform.overflow == "queue":
+            self._queue.append(request)
+            self.emit(RequestQueued(now, request.id))
+        else:
+            self.emit(RequestRejected(now, request.id, "max_instances"))
+
+    def _pick(self) -> Instance | None:
+        room, instances, cap = self._room, self.instances, self.concurrency
+        while room:
+            inst = instances.get(room[0])
+            if inst is not None and inst.inflight < cap:
+                return inst
+            heapq.heappop(room)
+            if inst is not None:
+                inst.in_heap = False
+        return None
+
+    def _offer(self, inst: Instance) -> None:
+        if not inst.in_heap and inst.state != RECYCLED:
+            inst.in_heap = True
+            heapq.heappush(self._room, inst.id)
+
+    def _assign(self, request: RequestSpec, inst: Instance, start: str) -> None:
+        inst.inflight += 1
+        self.free_slots -= 1
+        self.emit(RequestAssigned(self.env.now, request.id, inst.id, start))
+        self.env.process(self._serve(request, inst))
+        prewarm = self.platform.prewarm
+        if (
+            prewarm
+            and self.free_slots < prewarm * self.concurrency
+            and (self.platform.max_instances is None or self.alive < self.platform.max_instances)
+        ):
+            self._offer(self._start_instance("prewarm"))
+
+    def _release(self, inst: Instance) -> None:
+        inst.inflight -= 1
+        self.free_slots += 1
+        if self._queue:
+            self._assign(self._queue.popleft(), inst, "warm")
+            return
+        self._offer(inst)
+        if inst.inflight == 0:
+            self.emit(InstanceIdle(self.env.now, inst.id))
+            inst.idle_gen += 1
+            timer = self.env.timeout(self.keep_alive)
+            timer.callbacks.append(partial(self._expire, inst, inst.idle_gen))
+
+    def _expire(self, inst: Instance, gen: int, _event: simpy.Event) -> None:
+        if inst.state == RECYCLED or inst.inflight or inst.idle_gen != gen:
+            return
+        if self.alive <= self.platform.min_instances:
+            return
+        inst.state = RECYCLED
+        self.alive -= 1
+        self.free_slots -= self.concurrency
+        del self.instances[inst.id]
+        self.emit(InstanceRecycled(self.env.now, inst.id, "keep_alive"))
+
+    # --- instances ---------------------------------------------------------------------
+
+    def _start_instance(self, reason: str) -> Instance:
+        iid = self._next_instance
+        self._next_instance += 1
+        inst = Instance(iid, self.env, self.function.vcpus)
+        self.instances[iid] = inst
+        self.alive += 1
+        self.free_slots += self.concurrency
+        self.emit(InstanceStarting(self.env.now, iid, reason))
+        self.env.process(self._cold_start(inst))
+        if reason != "cold" or self.concurrency > 1:  # a cold one-request instance is full
+            self._offer(inst)
+        return inst
+
+    def _phase(self, inst: Instance, phase: str, seconds: float, cpu: bool) -> Process:
+        self.emit(PhaseStarted(self.env.now, inst.id, phase))
+        if seconds > 0:
+            yield self.env.timeout(seconds)
+        self.emit(PhaseEnded(self.env.now, inst.id, phase, cpu_s=seconds if cpu else 0.0))
+
+    def _cold_start(self, inst: Instance) -> Process:
+        function, rng = self.function, self._phase_rng
+        yield from self._phase(inst, "provision", function.provision.sample(rng), cpu=False)
+        yield from self._phase(inst, "runtime_init", function.runtime_init.sample(rng), cpu=False)
+        for chunk in self._eager:
+            yield from self._load_chunk(inst, chunk, None)
+        yield from self._phase(inst, "module_init", function.module_init.sample(rng), cpu=True)
+        if inst.state == STARTING:
+            inst.state = READY
+            self.emit(InstanceReady(self.env.now, inst.id))
+            inst.ready.succeed()
+
+    def _load_chunk(self, inst: Instance, chunk: str, request: int | None) -> Process:
+        """Load (compile, or read from the bytecode cache) one chunk on one instance."""
+        env = self.env
+        done = env.event()
+        inst.loading[chunk] = done
+        hit = self.cache.lookup(chunk)
+        cost = self.function.code_load
+        per_kb = cost.load_ms_per_kb if hit else cost.compile_ms_per_kb
+        seconds = (self._chunk_kb[chunk] * per_kb + cost.fixed_ms) / 1000.0
+        self.emit(PhaseStarted(env.now, inst.id, "code_load", chunk, hit, request))
+        used = seconds
+        if seconds > 0:
+            if self._shared_cpu and inst.state == READY:
+                _finished, used = yield inst.cpu.run(seconds)
+            else:
+                yield env.timeout(seconds)
+        inst.loaded.add(chunk)
+        del inst.loading[chunk]
+        if not hit:
+            self.cache.store(chunk, inst.loaded)
+        self.emit(PhaseEnded(env.now, inst.id, "code_load", chunk, hit, request, used))
+        done.succeed()
+
+    # --- requests ----------------------------------------------------------------------
+
+    def _serve(self, request: RequestSpec, inst: Instance) -> Process:
+        env, emit = self.env, self.emit
+        if inst.state != READY:
+            yield inst.ready
+        rid, iid = request.id, inst.id
+        deadline = env.now + self.max_duration
+        chunk = self._route_chunks[request.route]
+        if chunk is not None and chunk not in inst.loaded:
+            loading = inst.loading.get(chunk)
+            if loading is not None:
+                yield loading
+            else:
+                yield from self._load_chunk(inst, chunk, rid)
+        flush_after = request.flush_after
+        finished = yield from self._segments(request.segments, inst, rid, deadline, flush_after)
+        if not finished:
+            emit(RequestTimedOut(env.now, rid, iid))
+            self._release(inst)
+            return
+        emit(ResponseSent(env.now, rid, iid, bool(request.background)))
+        if request.background:
+            finished = yield from self._segments(
+                request.background, inst, rid, deadline, -1, background=True
+            )
+            emit(BackgroundDone(env.now, rid, iid, cut=not finished))
+        self._release(inst)
+
+    def _segments(
+        self,
+        segments: tuple[Segment, ...],
+        inst: Instance,
+        rid: int,
+        deadline: float,
+        flush_after: int,
+        background: bool = False,
+    ) -> Generator[simpy.Event, Any, bool]:
+        """Run segments in order; False if the deadline cut one short."""
+        env, emit, iid = self.env, self.emit, inst.id
+        shared = self._shared_cpu
+        for index, (is_cpu, seconds) in enumerate(segments):
+            if index == flush_after:
+                emit(FirstByte(env.now, rid, iid))
+            kind = "cpu" if is_cpu else "io"
+            emit(SegmentStarted(env.now, rid, iid, kind, index, background))
+            if is_cpu and shared:
+                finished, used = yield inst.cpu.run(seconds, deadline)
+            else:
+                left = deadline - env.now
+                finished = seconds <= left
+                run_for = seconds if finished else left
+                yield env.timeout(run_for)
+                used = run_for if is_cpu else 0.0
+            emit(SegmentEnded(env.now, rid, iid, kind, index, background, used))
+            if not finished:
+                return False
+        return True
