@@ -288,6 +288,25 @@ class MetricsCollector:
 
     # --- results ------------------------------------------------------------------------
 
+    def running(self) -> dict[str, float]:
+        """Cheap running values (no percentiles), for meters sampled during a replay."""
+        return {
+            "completed": self.completed,
+            "timed_out": self.timed_out,
+            "failed": self.failed,
+            "rejected": self.rejected,
+            "cold_starts": self.assigned.get("cold", 0),
+            "instances_alive": self.alive,
+            "instances_started": self.instances_started,
+            "concurrency_mean": self._inflight_integral / self._busy_integral
+            if self._busy_integral > 0
+            else 0.0,
+            "concurrency_max": self.concurrency_max,
+            "cpu_efficiency": (self.request_cpu_s + self.init_cpu_s) / self.wall_clock_s
+            if self.wall_clock_s > 0
+            else 0.0,
+        }
+
     def usage(self) -> Usage:
         return Usage(
             memory_gb=self.memory_gb,

@@ -16,7 +16,7 @@ from models.billing import Bill, bill
 from models.events import Event
 from models.metrics import MetricsCollector, Usage
 from models.requests import generate_requests
-from models.scenario import Scenario
+from models.scenario import PlatformModel, Scenario
 from models.sim.engine import PlatformRun
 
 Progress = Callable[[str, int, int | None], None]
@@ -33,6 +33,8 @@ class ModelResult:
     bill: Bill
     events: list[Event] | None = None
     end_time: float = 0.0
+    platform: PlatformModel | None = None
+    memory_mb: int = 0
 
     def summary(self) -> dict[str, Any]:
         """The ``models.NAME`` object of ``lab sim --json``."""
@@ -66,7 +68,14 @@ def measure(
             kept.append(event)
     usage = collector.usage()
     return ModelResult(
-        model, collector.report(), usage, bill(usage, platform.prices), kept, collector.end_time
+        model,
+        collector.report(),
+        usage,
+        bill(usage, platform.prices),
+        kept,
+        collector.end_time,
+        platform,
+        scenario.function.memory_mb,
     )
 
 
@@ -115,7 +124,14 @@ def simulate_model(
         progress(model, run.requests_arrived, total)
     usage = collector.usage()
     return ModelResult(
-        model, collector.report(), usage, bill(usage, platform.prices), kept, collector.end_time
+        model,
+        collector.report(),
+        usage,
+        bill(usage, platform.prices),
+        kept,
+        collector.end_time,
+        platform,
+        scenario.function.memory_mb,
     )
 
 
