@@ -17,12 +17,16 @@ def make_scenario(
 ) -> Scenario:
     routes = [{"name": "/r", "work": work, **extra.pop("route", {})}]
     extra.pop("workload_routes", None)
+    routes += extra.pop("workload_extra_routes", [])
+    no_bound = "workload_duration" in extra and extra.pop("workload_duration") is None
     named = arrivals.get("routes")
     if named:  # one route per distinct name, each lazily loading the chunk named like it
         routes = [{"name": n, "chunk": n.strip("/"), "work": work} for n in dict.fromkeys(named)]
     workload: dict[str, Any] = {"arrivals": arrivals, "routes": routes}
     if requests is not None:
         workload["requests"] = requests
+    elif no_bound:
+        workload["duration"] = 10**9
     data: dict[str, Any] = {
         "name": "test",
         "seed": extra.pop("seed", 3),
