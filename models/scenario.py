@@ -19,6 +19,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from models.durations import Constant, Duration, Seconds
+from models.policies import KeepAlivePolicy
 from models.prices import BillingKind, PriceList, price_preset
 from models.workload import Workload
 
@@ -81,6 +82,10 @@ class PlatformModel(_Frozen):
     billing: BillingKind
     concurrency: int = Field(ge=1, le=10_000, description="requests per instance at once")
     keep_alive: Seconds = Field(description="idle time before an instance is recycled")
+    keep_alive_policy: KeepAlivePolicy | None = Field(
+        default=None,
+        description="fixed | hybrid | scale_to_one (models.policies); none: fixed keep_alive",
+    )
     min_instances: int = Field(default=0, ge=0, le=10_000)
     prewarm: int = Field(
         default=0, ge=0, le=1000, description="spare instances started ahead of demand"

@@ -41,6 +41,7 @@ from models.events import (
     SegmentEnded,
     SegmentStarted,
 )
+from models.policies import effective_keep_alive, runtime_policy
 from models.requests import RequestSpec, Segment
 from models.scenario import Scenario
 from models.sim.cache import BytecodeCache
@@ -95,7 +96,10 @@ class PlatformRun:
         self._phase_rng = random.Random(f"{self.seed}:{model}:phases")
         self.concurrency = platform.concurrency
         self.max_duration = platform.max_duration or math.inf
-        self.keep_alive = platform.keep_alive
+        self.keep_alive = effective_keep_alive(platform.keep_alive_policy, platform.keep_alive)
+        # None for the built-in fixed keep-alive, so the default costs nothing per request
+        self._policy = runtime_policy(platform.keep_alive_policy)
+        self._prewarm_gen = 0
         # cpu segments can only contend when more requests than cores share an instance
         self._shared_cpu = platform.concurrency > function.vcpus
         self._route_names = [route.name for route in scenario.workload.routes]
@@ -157,6 +161,9 @@ class PlatformRun:
     def _arrive(self, request: RequestSpec) -> None:
         now = self.env.now
         self.emit(RequestArrived(now, request.id, self._route_names[request.route]))
+        if self._policy is not None:
+            self._prewarm_gen += 1  # demand came first: a pending pre-warm is not needed
+            self._policy.on_arrival(now, self.alive * self.concurrency - self.free_slots)
         inst = self._pick()
         if inst is not None:
             self._assign(request, inst, "warm" if inst.state == READY else "joined")
@@ -208,6 +215,9 @@ class PlatformRun:
         if inst.inflight == 0:
             self.emit(InstanceIdle(self.env.now, inst.id))
             inst.idle_gen += 1
+            if self._policy is not None:
+                self._policy_idle(inst)
+                return
             timer = self.env.timeout(self.keep_alive)
             timer.callbacks.append(partial(self._expire, inst, inst.idle_gen))
 
@@ -216,11 +226,43 @@ class PlatformRun:
             return
         if self.alive <= self.platform.min_instances:
             return
+        if self._policy is not None and not self._policy.may_recycle(self.alive):
+            return
+        self._recycle(inst)
+
+    def _recycle(self, inst: Instance) -> None:
         inst.state = RECYCLED
         self.alive -= 1
         self.free_slots -= self.concurrency
         del self.instances[inst.id]
         self.emit(InstanceRecycled(self.env.now, inst.id, "keep_alive"))
+
+    # --- keep-alive policies (models.policies); only used when one is configured ---------
+
+    def _policy_idle(self, inst: Instance) -> None:
+        assert self._policy is not None
+        in_flight = self.alive * self.concurrency - self.free_slots
+        prewarm_after, keep = self._policy.on_idle(self.env.now, in_flight)
+        if prewarm_after > 0 and self.alive > self.platform.min_instances:
+            self._recycle(inst)  # unload now, pre-warm a fresh instance when the window ends
+            self._prewarm_gen += 1
+            timer = self.env.timeout(prewarm_after)
+            timer.callbacks.append(partial(self._prewarm_due, self._prewarm_gen, keep))
+        else:
+            self._arm(inst, keep)
+
+    def _arm(self, inst: Instance, keep: float) -> None:
+        if inst.inflight == 0 and inst.state != RECYCLED:
+            inst.idle_gen += 1
+            timer = self.env.timeout(keep)
+            timer.callbacks.append(partial(self._expire, inst, inst.idle_gen))
+
+    def _prewarm_due(self, gen: int, keep: float, _event: simpy.Event) -> None:
+        limit = self.platform.max_instances
+        if gen != self._prewarm_gen or (limit is not None and self.alive >= limit):
+            return
+        inst = self._start_instance("prewarm")
+        inst.ready.callbacks.append(lambda _ready: self._arm(inst, keep))
 
     # --- instances ---------------------------------------------------------------------
 
