@@ -1,0 +1,21 @@
+"""The live miniature runtime: real OS processes as instances, real imports, a real bytecode
+cache and real concurrent I/O, emitting the same events as the simulator (``models.events``).
+
+Modules (each has one job):
+
+* ``bundles``     generate realistic Python bundles (one package per chunk), deterministically
+* ``pycache``     the bytecode cache: checked-hash ``.pyc`` files in a prefix dir, merged or
+                  per instance, verified before use, published atomically
+* ``protocol``    length-prefixed JSON frames between the router and its instances
+* ``worker``      an instance process: cold-start phases, handlers, per-request CPU accounting
+* ``zygote``      a pre-forked process that forks new instances in a few milliseconds
+* ``upstream``    a loopback service that answers like a database and like a token stream
+* ``procs``       starting instance processes (zygote fork or spawn) and never leaking them
+* ``placement``   where a request goes (same rules as the simulator)
+* ``runtime``     ``LiveRuntime``: one platform model, its instances, its events
+* ``server``      the HTTP front door on 127.0.0.1
+* ``client``      a small HTTP client and the workload replayer used by ``lab load``
+* ``calibration`` measuring this machine and turning the profile into scenario overrides
+
+Only the standard library is used in the processes that run instances, so they start fast.
+"""
