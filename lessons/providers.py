@@ -1,0 +1,181 @@
+"""Computed tables a lesson can name besides its runs: ``[data.NAME] provider = "..."``.
+
+A provider turns ``args`` into a table (nested dicts of numbers) or raises ``Unavailable``
+when what it needs is not there (the live runtime, the trace replay of another package). A
+claim that names an unavailable table is reported as *skipped*, with the reason, never as
+passed.
+
+* ``bytecode_fit``      lesson 3's least-squares fit (``lessons.fit``)
+* ``trace_keepalive``   a public Azure Functions trace, each function replayed by the core
+                        simulator under one fixed keep-alive: cold-start share per function
+* ``replay_cold_share`` the same question answered by ``models.replay.cold_share_by_function``
+                        (the trace-replay package), when it is installed
+* ``live_bytecode``     the live runtime's real import of Python bundles, cache off vs on
+* ``live_module_state`` the live runtime's shared-module-state leak demonstration
+"""
+
+from __future__ import annotations
+
+import importlib
+import statistics
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from models.durations import parse_seconds
+from models.run import simulate
+from models.scenario import Scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class Unavailable(RuntimeError):
+    """What a provider needs is not available here; the message says what."""
+
+
+Provider = Callable[[Mapping[str, Any]], dict[str, Any]]
+
+
+def _bytecode_fit(args: Mapping[str, Any]) -> dict[str, Any]:
+    from lessons.fit import bytecode_fit
+
+    return bytecode_fit()
+
+
+def find_trace(name: str) -> Path:
+    """A trace file by path, or by its name under the shipped or shared trace samples."""
+    path = Path(name)
+    if path.is_absolute() and path.is_file():
+        return path
+    candidates = [
+        ROOT / name,
+        ROOT / "assets" / "traces" / name,
+        ROOT / "assets" / "traces" / "azure-functions-traces" / name,
+        ROOT.parent / "shared" / "data" / "azure-functions-traces" / name,
+    ]
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    assets = ROOT / "assets"
+    if assets.is_dir():
+        tail = Path(name).parts[-2:]
+        for found in assets.rglob(Path(name).name):
+            if found.parts[-len(tail) :] == tail:
+                return found
+    raise Unavailable(f"trace sample {name!r} not found (looked in assets/ and ../shared/data)")
+
+
+def _trace_rows(path: Path) -> dict[str, list[tuple[float, float]]]:
+    """2021 format: function -> [(start, duration)] sorted by start."""
+    import csv
+
+    by_function: dict[str, list[tuple[float, float]]] = {}
+    with path.open(newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            end, duration = float(row["end_timestamp"]), float(row["duration"])
+            by_function.setdefault(row["func"], []).append((max(0.0, end - duration), duration))
+    for rows in by_function.values():
+        rows.sort()
+    return by_function
+
+
+def _trace_keepalive(args: Mapping[str, Any]) -> dict[str, Any]:
+    """Replay each function of a 2021-format trace alone, one instance per request at a time.
+
+    Arrivals are the trace's own start times; each request takes its own recorded duration
+    (as I/O: the trace does not say how much was CPU, and only the time matters here).
+    """
+    path = find_trace(str(args.get("trace", "azure2021_first200/invocations.csv")))
+    keep_alive = parse_seconds(args.get("keep_alive", "10min"))
+    shares: list[float] = []
+    cold = total = singles = 0
+    for rows in _trace_rows(path).values():
+        singles += len(rows) == 1
+        times = [t for t, _ in rows]
+        durations = sorted(d for _, d in rows)
+        median = durations[len(durations) // 2]
+        scenario = Scenario.model_validate(
+            {
+                "name": "trace-function",
+                "workload": {
+                    "arrivals": {"kind": "explicit", "times": times},
+                    "routes": [{"name": "/f", "work": [{"io": max(median, 0.001)}]}],
+                },
+                "function": {"runtime_init": "200ms"},
+                "platforms": {"traditional": {"keep_alive": keep_alive, "max_duration": "1h"}},
+            }
+        )
+        metrics = simulate(scenario, keep_events=False).models["traditional"].metrics
+        shares.append(metrics["cold_start_rate"])
+        cold += metrics["cold_starts"]
+        total += metrics["requests"]["total"]
+    n = len(shares)
+    return {
+        "functions": n,
+        "invocations": total,
+        "cold_starts": cold,
+        "cold_share": cold / total if total else 0.0,
+        "function_share": {
+            "mean": statistics.fmean(shares) if shares else 0.0,
+            "median": statistics.median(shares) if shares else 0.0,
+        },
+        "functions_all_cold": sum(1 for s in shares if s >= 0.999) / n if n else 0.0,
+        "functions_mostly_cold": sum(1 for s in shares if s >= 0.5) / n if n else 0.0,
+        "functions_single_call": singles / n if n else 0.0,
+        "keep_alive_min": keep_alive / 60,
+    }
+
+
+def _replay_cold_share(args: Mapping[str, Any]) -> dict[str, Any]:
+    try:
+        replay = importlib.import_module("models.replay")
+    except ImportError:
+        raise Unavailable("trace replay (models.replay) is not installed yet") from None
+    fn = getattr(replay, "cold_share_by_function", None)
+    if fn is None:
+        raise Unavailable("models.replay has no cold_share_by_function")
+    path = find_trace(str(args.get("trace", "azure2021_first200/invocations.csv")))
+    keep_alive = parse_seconds(args.get("keep_alive", "10min"))
+    shares = fn(path, keep_alive)
+    values = [float(v) for v in dict(shares).values()]
+    n = len(values)
+    return {
+        "functions": n,
+        "function_share": {
+            "mean": statistics.fmean(values) if values else 0.0,
+            "median": statistics.median(values) if values else 0.0,
+        },
+        "functions_all_cold": sum(1 for s in values if s >= 0.999) / n if n else 0.0,
+        "functions_mostly_cold": sum(1 for s in values if s >= 0.5) / n if n else 0.0,
+    }
+
+
+def _live(name: str) -> Provider:
+    def provide(args: Mapping[str, Any]) -> dict[str, Any]:
+        try:
+            module = importlib.import_module("models.live.lessons")
+        except ImportError:
+            raise Unavailable(
+                "the live runtime does not offer lesson measurements (models.live.lessons)"
+            ) from None
+        fn = getattr(module, name, None)
+        if fn is None:
+            raise Unavailable(f"models.live.lessons has no {name}()")
+        result = fn(**dict(args))
+        return dict(result)
+
+    return provide
+
+
+PROVIDERS: dict[str, Provider] = {
+    "bytecode_fit": _bytecode_fit,
+    "trace_keepalive": _trace_keepalive,
+    "replay_cold_share": _replay_cold_share,
+    "live_bytecode": _live("bytecode"),
+    "live_module_state": _live("module_state"),
+}
+
+
+def provide(name: str, args: Mapping[str, Any]) -> dict[str, Any]:
+    """The table of provider ``name``; KeyError for an unknown provider, Unavailable if absent."""
+    return PROVIDERS[name](args)
