@@ -1,0 +1,1 @@
+"""Trace replay: each function of a public Azure Functions trace as its own deployment."""

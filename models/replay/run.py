@@ -1,0 +1,106 @@
+"""Replaying a trace: one task per function x platform model x keep-alive policy.
+
+Tasks are independent and seeded by the function's hash, so they can run in any order, in any
+process, on any machine (``models.replay.executor``) and give the same numbers; results are
+put back in task order before they are added up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from models.metrics import MetricsCollector
+from models.replay import fast
+from models.replay.result import FunctionResult, add_up, from_collector
+from models.replay.spec import ReplaySpec
+from models.replay.workload import function_requests, invocation_blocks
+from models.scenario import Scenario
+from models.sim.engine import PlatformRun
+from models.traces import FunctionTrace, detect_format, read_trace
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """One unit of work: small enough to ship to a worker (a 2019 function is 1440 counts)."""
+
+    fn: FunctionTrace
+    spec: ReplaySpec
+    model: str
+    policy: str
+
+
+def run_task(task: Task, template: Scenario | None = None) -> FunctionResult:
+    """Replay one function under one model and policy (fast path where it is exact)."""
+    spec, fn = task.spec, task.fn
+    template = template or spec.template()
+    scenario = spec.scenario_for(fn, template, task.policy)
+    platform = scenario.platforms[task.model]
+    share = spec.cpu_share_of(fn)
+    horizon = spec.hours * 3600.0 if spec.hours is not None else None
+    base = FunctionResult(fn.key, task.model, task.policy, scenario.function.memory_mb, share)
+    if spec.fast_path and fast.applies(platform, scenario.function):
+        blocks = invocation_blocks(fn, spec.seed, share, spec.within_minute, horizon)
+        fast.replay_one_per_instance(blocks, platform, scenario.function, base)
+        return base.priced(platform.prices)
+    collector = MetricsCollector(scenario.function.memory_mb, platform.billed_phases)
+    run = PlatformRun(scenario, task.model, collector.handle, spec.seed)
+    run.start(function_requests(fn, spec.seed, share, spec.within_minute, horizon))
+    run.run()
+    return from_collector(collector, base, platform.prices)
+
+
+def functions_of(spec: ReplaySpec) -> Iterator[FunctionTrace]:
+    """The trace's functions the spec selects, streamed."""
+    wanted = set(spec.functions) if spec.functions else None
+    fmt = spec.format or detect_format(spec.trace)
+    yield from read_trace(Path(spec.trace), fmt, wanted)
+
+
+def tasks_of(spec: ReplaySpec, functions: Iterable[FunctionTrace] | None = None) -> list[Task]:
+    """Every task of a replay, in a fixed order: function, then model, then policy."""
+    template = spec.template()
+    return [
+        Task(fn, spec, model, policy)
+        for fn in (functions if functions is not None else functions_of(spec))
+        for model in template.platforms
+        for policy in spec.policies
+    ]
+
+
+@dataclass(slots=True)
+class ReplayResult:
+    """Per-function results and totals per (model, policy)."""
+
+    spec: ReplaySpec
+    functions: list[FunctionResult] = field(default_factory=list)
+
+    def totals(self) -> dict[tuple[str, str], FunctionResult]:
+        groups: dict[tuple[str, str], list[FunctionResult]] = {}
+        for r in self.functions:
+            groups.setdefault((r.model, r.policy), []).append(r)
+        return {key: add_up(rs) for key, rs in groups.items()}
+
+    def rows(self) -> list[dict[str, Any]]:
+        """A tidy table: one row per function x model x policy, then the totals."""
+        rows = [r.row() for r in self.functions]
+        for total in self.totals().values():
+            row = total.row()
+            row["name"] = "total"
+            rows.append(row)
+        return rows
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "trace": self.spec.trace,
+            "seed": self.spec.seed,
+            "cpu_share": self.spec.cpu_share,
+            "functions": [r.row() for r in self.functions],
+            "totals": [{**t.row(), "name": "total"} for t in self.totals().values()],
+        }
+
+
+Progress = Callable[[int, int], None]
+"""``progress(tasks_done, tasks_total)``."""
