@@ -50,6 +50,7 @@ from models.live.placement import Placement, Slot
 from models.live.procs import Launcher, kill, make_launcher
 from models.live.protocol import encode, read_frame
 from models.live.upstream import Upstream
+from models.policies import effective_keep_alive, runtime_policy
 from models.requests import RequestSpec, Segment
 from models.scenario import Scenario
 
@@ -132,6 +133,12 @@ class LiveRuntime:
         self.options = options or LiveOptions()
         self.sinks: list[Callable[[Event], None]] = [sink] if sink is not None else []
         self.events: list[Event] = []
+        if runtime_policy(platform.keep_alive_policy) is not None:
+            raise ValueError(
+                "the live runtime runs the fixed keep-alive only; "
+                f"{model!r} has a keep_alive_policy (simulate it instead)"
+            )
+        self.keep_alive = effective_keep_alive(platform.keep_alive_policy, platform.keep_alive)
         self.placement = Placement(platform)
         self._own_upstream = upstream is None
         self.upstream = upstream or Upstream(scenario.seed)
@@ -336,7 +343,7 @@ class LiveRuntime:
             if inst.idle_timer is not None:
                 inst.idle_timer.cancel()
             loop = asyncio.get_running_loop()
-            inst.idle_timer = loop.call_later(self.platform.keep_alive, self._expire, inst)
+            inst.idle_timer = loop.call_later(self.keep_alive, self._expire, inst)
 
     def _expire(self, inst: _Inst) -> None:
         if self.placement.expire(inst):
@@ -452,7 +459,7 @@ class LiveRuntime:
         """A pre-warmed instance that became ready with nothing to do starts its keep-alive."""
         if inst.idle_timer is None:
             loop = asyncio.get_running_loop()
-            inst.idle_timer = loop.call_later(self.platform.keep_alive, self._expire, inst)
+            inst.idle_timer = loop.call_later(self.keep_alive, self._expire, inst)
 
     def _on_exit(self, pid: int, status: int) -> None:
         for inst in self.placement.instances.values():

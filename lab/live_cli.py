@@ -1,0 +1,254 @@
+"""``lab live``, ``lab load`` and ``lab calibrate``: the live miniature runtime from the shell.
+
+``lab live SCENARIO`` serves the scenario's routes on 127.0.0.1 with real instance processes;
+``lab load SCENARIO --target URL`` replays the scenario's requests against it and prints the
+report of ``lab sim`` (same table, same ``--json``), billed from the live events by the same
+code; ``lab calibrate`` measures this machine for the simulator.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import IO, Annotated, Any
+
+import typer
+
+from models.events import Event
+from models.live.runtime import LiveOptions
+from models.loading import DEFAULT_SCENARIO, ScenarioError, load_scenario
+from models.scenario import Scenario
+
+ScenarioArg = Annotated[
+    str, typer.Argument(help="A scenario file (.toml, .yaml, .json) or a built-in name.")
+]
+StartMethod = Annotated[
+    str, typer.Option("--start-method", help="zygote (fork, ~3 ms) or spawn (~75 ms).")
+]
+
+
+def _cli() -> Any:
+    from lab import cli  # late: lab.cli registers these commands
+
+    return cli
+
+
+def _load(source: str) -> Scenario:
+    try:
+        return load_scenario(source)
+    except ScenarioError as exc:
+        raise _cli().fail(str(exc)) from None
+
+
+def _options(start_method: str, provision: bool, leaky: bool, keep_cache: bool) -> LiveOptions:
+    if start_method not in ("zygote", "spawn"):
+        raise _cli().fail(f"unknown start method {start_method!r}; use zygote or spawn")
+    return LiveOptions(
+        start_method=start_method,  # type: ignore[arg-type]
+        provision=provision,
+        leaky=leaky,
+        keep_cache=keep_cache,
+    )
+
+
+def live(
+    scenario: ScenarioArg = DEFAULT_SCENARIO,
+    model: Annotated[str, typer.Option("--model", "-m", help="A model, or 'all'.")] = "all",
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0: any free port).")] = 8080,
+    events: Annotated[
+        Path | None, typer.Option(help="Write every event to this JSON Lines file as it happens.")
+    ] = None,
+    start_method: StartMethod = "zygote",
+    provision: Annotated[
+        bool, typer.Option(help="Sleep the scenario's provision delay (a container pull).")
+    ] = False,
+    leaky: Annotated[
+        bool, typer.Option(help="Handlers keep request data in a module-level variable.")
+    ] = False,
+    keep_cache: Annotated[bool, typer.Option(help="Start from the last run's bytecode.")] = False,
+) -> None:
+    """Serve a scenario's routes on 127.0.0.1 with real instance processes (Ctrl-C stops)."""
+    from models.live.server import LiveServer
+
+    cli = _cli()
+    spec = _load(scenario)
+    models = None if model == "all" else [model]
+    options = _options(start_method, provision, leaky, keep_cache)
+    handle: IO[str] | None = None
+    if events is not None:
+        try:
+            handle = events.open("w", encoding="utf-8")
+        except OSError as exc:
+            raise cli.fail(f"cannot write events to {events}: {exc}") from None
+
+    def sink(name: str, event: Event) -> None:
+        if handle is not None:
+            record = event.to_dict()
+            record["model"] = name
+            handle.write(json.dumps(record, separators=(",", ":")) + "\n")
+            handle.flush()
+
+    async def serve() -> None:
+        server = LiveServer(spec, models, options, port=port, sink=sink)
+        try:
+            await server.start()
+            cli.out.print(f"[bold]lab live[/] {spec.name}: {server.url}  models: {server.models}")
+            for route in spec.workload.routes:
+                cli.out.print(f"  {server.url}{route.name}", highlight=False)
+            cli.out.print(
+                f"[dim]replay the workload: lab load {scenario} --target {server.url}"
+                "   stop: Ctrl-C[/]",
+                highlight=False,
+            )
+            await asyncio.Event().wait()
+        finally:
+            await server.close()
+            if handle is not None:
+                handle.close()
+
+    try:
+        asyncio.run(serve())
+    except ValueError as exc:
+        raise cli.fail(str(exc)) from None
+    except OSError as exc:
+        raise cli.fail(f"cannot serve on 127.0.0.1:{port}: {exc}") from None
+
+
+def load(
+    scenario: ScenarioArg,
+    target: Annotated[str, typer.Option(help="The front door, e.g. http://127.0.0.1:8080.")],
+    model: Annotated[str, typer.Option("--model", "-m", help="A model, or 'all'.")] = "all",
+    requests: Annotated[
+        int | None, typer.Option(help="Send only the first N requests of the workload.")
+    ] = None,
+    speed: Annotated[
+        float, typer.Option(help="Divide arrival gaps by this (0: send as fast as allowed).")
+    ] = 1.0,
+    concurrency: Annotated[int, typer.Option(help="At most this many requests in flight.")] = 100,
+    seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).")] = None,
+    events: Annotated[
+        Path | None, typer.Option(help="Also write every event to this JSON Lines file.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Replay a scenario's requests against `lab live` and print the `lab sim` report."""
+    from rich.progress import Progress
+
+    from models.live.client import HttpClient, LoadResult, load_model
+    from models.run import RunResult
+
+    cli = _cli()
+    spec = _load(scenario)
+    if speed < 0 or concurrency < 1 or (requests is not None and requests < 1):
+        raise cli.fail("--speed must be >= 0, --concurrency and --requests at least 1")
+    pace = float("inf") if speed == 0 else speed
+
+    async def status() -> dict[str, Any]:
+        client = HttpClient(target)
+        try:
+            response = await client.request("GET", "/_lab/status")
+        finally:
+            await client.close()
+        return dict(json.loads(response.body))
+
+    try:
+        info = asyncio.run(status())
+    except ValueError as exc:
+        raise cli.fail(str(exc)) from None
+    except OSError as exc:
+        raise cli.fail(f"cannot reach {target}: {exc}; is `lab live` running?") from None
+    if info.get("fingerprint") != spec.fingerprint():
+        raise cli.fail(
+            f"{target} serves scenario {info.get('scenario')!r}, which is not {scenario!r} "
+            f"as given here; start `lab live {scenario}`"
+        )
+    models = list(info["models"]) if model == "all" else [model]
+    unknown = [m for m in models if m not in info["models"]]
+    if unknown:
+        raise cli.fail(f"{target} does not run model {unknown[0]!r}; it runs {info['models']}")
+    total = requests or spec.workload.requests
+    run_seed = spec.seed if seed is None else seed
+    result = RunResult(spec, run_seed)
+    loads: dict[str, LoadResult] = {}
+    with Progress(console=cli.err, transient=True) as bar:
+        for name in models:
+            task = bar.add_task(f"{name}", total=total)
+
+            def tick(done: int, task: Any = task) -> None:
+                bar.update(task, completed=done)
+
+            try:
+                loads[name] = asyncio.run(
+                    load_model(target, spec, name, requests, pace, concurrency, tick, run_seed)
+                )
+            except (OSError, ValueError) as exc:
+                raise cli.fail(f"load against {target} failed: {exc}") from None
+            result.models[name] = loads[name].result
+    if events is not None:
+        from models.events import write_jsonl
+
+        with events.open("w", encoding="utf-8") as handle:
+            for name, loaded in loads.items():
+                write_jsonl(loaded.events, handle, name)
+    if as_json:
+        data = result.to_json()
+        data["live"] = {name: _live_summary(loaded) for name, loaded in loads.items()}
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        return
+    cli._print_table(result)
+    for name, loaded in loads.items():
+        s = _live_summary(loaded)
+        cli.out.print(
+            f"[dim]{name}: sent {s['sent']} in {s['wall_s']:.1f} s; HTTP {s['statuses']}; "
+            f"module-state leaks {s['leaks']}; CPU attributed to requests "
+            f"{s['cpu_attributed_share']:.1%} of the instances' process CPU[/]",
+            highlight=False,
+        )
+
+
+def _live_summary(loaded: Any) -> dict[str, Any]:
+    cpu = loaded.checks.get("cpu_check", {})
+    return {
+        "sent": loaded.sent,
+        "wall_s": round(loaded.wall_s, 3),
+        "statuses": {str(k): v for k, v in sorted(loaded.statuses.items())},
+        "leaks": loaded.checks.get("leaks", 0),
+        "cpu_attributed_share": cpu.get("attributed_share", 0.0),
+    }
+
+
+def calibrate(
+    out_path: Annotated[
+        Path | None, typer.Option("--out", help="Where to write the profile (JSON).")
+    ] = None,
+    repeats: Annotated[int, typer.Option(help="Cold starts per measurement.")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the profile as JSON.")] = False,
+) -> None:
+    """Measure this machine (process start, compile and cache-load cost per kB, dispatch)."""
+    from models.live.calibration import default_profile_path, measure_profile, save_profile
+
+    cli = _cli()
+    if repeats < 1:
+        raise cli.fail("--repeats must be at least 1")
+    path = out_path or default_profile_path()
+    cli.err.print("measuring real cold starts and dispatch on this machine…")
+    profile = measure_profile(repeats=repeats, log=cli.err.print)
+    try:
+        save_profile(profile, path)
+    except OSError as exc:
+        raise cli.fail(f"cannot write the profile to {path}: {exc}") from None
+    if as_json:
+        sys.stdout.write(profile.model_dump_json(indent=2) + "\n")
+        return
+    for key, value in profile.model_dump().items():
+        cli.out.print(f"  {key:<24} {value}", highlight=False)
+    cli.out.print(f"profile written to {path}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the live commands to the ``lab`` app."""
+    app.command()(live)
+    app.command()(load)
+    app.command()(calibrate)
