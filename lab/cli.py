@@ -215,6 +215,19 @@ def bench(
     out.print(f"slowdown 100 req/s vs 1 req/s: {results['slowdown_100_vs_1']:.2f}x")
 
 
+from lab.tui.cli import tui  # noqa: E402  (the `lab tui` command; imports Textual lazily)
+
+app.command()(tui)
+
+from lab.lesson_cli import lesson_app  # noqa: E402  (the `lab lesson ...` commands)
+
+app.add_typer(lesson_app, name="lesson")
+
+from lab.live_cli import register as register_live  # noqa: E402  (lab live|load|calibrate)
+
+register_live(app)
+
+
 def main() -> None:
     try:
         app()
