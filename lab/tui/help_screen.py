@@ -1,0 +1,89 @@
+"""`?`: what the playground shows, every glyph with its meaning, and the keys."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from lab.view import LEGEND, OUTCOMES
+
+INTRO = """\
+[b]Serverless Lab[/b] — the same requests, played on each platform model side by side.
+
+Each [b]row is an instance[/b] (a container running your function); time flows left to right and
+the right edge is [i]now[/i]. The [b]arrivals[/b] row marks each request as it comes in, and how
+it was served. Under each side the [b]meters[/b] run: the bill so far (and the whole run's bill),
+cold starts, latency p50/p99, instances, requests per instance, and CPU efficiency (CPU used /
+time billed). A digit on a lane is how many requests that one instance is running at once.
+
+[b]What-if[/b] (w): change the workload or the platform and the run is simulated again at once.
+Select a lane (↑/↓, enter or a click) to see that instance's requests, events and bill share.
+Load another scenario from the command palette (ctrl+p): type "scenario".
+"""
+
+KEYS = [
+    ("space", "play / pause"),
+    ("s", "step to the next event"),
+    ("+ / -", "faster / slower"),
+    ("r", "restart from t = 0"),
+    ("w", "show / hide the what-if controls"),
+    ("tab", "move between lanes and controls"),
+    ("↑ ↓ enter", "pick a lane, open its details"),
+    ("ctrl+p", "command palette: load a scenario, a file, lessons"),
+    ("?", "this help"),
+    ("q", "quit"),
+]
+
+
+def legend_table() -> Table:
+    table = Table(box=None, show_header=False, pad_edge=False)
+    table.add_column(width=3)
+    table.add_column(style="bold")
+    table.add_column(style="dim")
+    for look in (*LEGEND.values(), *OUTCOMES.values()):
+        table.add_row(Text(look.glyph, style=f"bold {look.color}"), look.label, look.meaning)
+    table.add_row(
+        Text("3", style=f"bold #000000 on {LEGEND['io'].color}"),
+        "overlap",
+        "3 requests in flight on one instance at once (Fluid)",
+    )
+    for glyph, color, label, meaning in (
+        ("◔", "#e15759", "starting", "instance label: cold start under way"),
+        ("●", "#4e79a7", "busy", "instance label: requests in flight (count after it)"),
+        ("○", "#a0a0a0", "idle", "instance label: waiting out its keep-alive"),
+    ):
+        table.add_row(Text(glyph, style=f"bold {color}"), label, meaning)
+    return table
+
+
+def keys_table() -> Table:
+    table = Table(box=None, show_header=False, pad_edge=False)
+    table.add_column(style="bold #f0c674", width=11)
+    table.add_column()
+    for key, what in KEYS:
+        table.add_row(key, what)
+    return table
+
+
+class HelpScreen(ModalScreen[None]):
+    CSS_PATH = "../../assets/tui/dialogs.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,question_mark", "close", "close")]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help-box"):
+            yield Static(INTRO)
+            yield Static("[b]keys[/b]")
+            yield Static(keys_table())
+            yield Static("\n[b]what each mark means[/b]")
+            yield Static(legend_table())
+            yield Static("\n[dim]esc closes this help[/dim]")
+
+    def action_close(self) -> None:
+        self.dismiss()

@@ -1,0 +1,97 @@
+"""A scenario made ready to animate: simulated once, laid out, cached by fingerprint.
+
+``build_playback`` is what the what-if worker thread runs; the cache makes going back to a
+setting already seen instant.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+
+from lab.tui.clock import WINDOW_WALL_S, nearest_speed
+from lab.view import MeterTrack, Timeline, build_timeline
+from lab.view.meters import SAMPLES
+from models.run import RunResult, simulate
+from models.scenario import Scenario
+
+CACHE_SIZE = 6
+MAX_METER_SAMPLES = 4000
+METER_BUDGET = 4_000_000
+"""Meters are sampled more finely than ``lab.view``'s default when the run is small enough
+(each sample re-reads the latencies so far): a smoother bill for a short animation."""
+
+
+@dataclass(slots=True)
+class Playback:
+    scenario: Scenario
+    result: RunResult
+    timelines: dict[str, Timeline]
+    event_times: list[float]
+    """Sorted distinct event times of every model: where "step" stops."""
+    end_time: float
+
+    @property
+    def models(self) -> list[str]:
+        return list(self.timelines)
+
+    def suggested_speed(self) -> float:
+        """A speed at which the lanes show a few typical requests and some arrivals."""
+        p50s = [r.metrics["latency_ms"]["p50"] / 1000 for r in self.result.models.values()]
+        arrivals = max((len(t.requests) for t in self.timelines.values()), default=0)
+        gap = self.end_time / arrivals if arrivals else 1.0
+        window = max(4 * max(p50s, default=0.0), 10 * gap, 1e-3)
+        return nearest_speed(window / WINDOW_WALL_S)
+
+
+def build_playback(scenario: Scenario) -> Playback:
+    result = simulate(scenario, keep_events=True)
+    timelines = {name: build_timeline(model) for name, model in result.models.items()}
+    for name, timeline in timelines.items():
+        model = result.models[name]
+        samples = int(
+            min(MAX_METER_SAMPLES, max(SAMPLES, METER_BUDGET / max(len(timeline.requests), 1)))
+        )
+        if samples > SAMPLES:
+            timeline.meters = MeterTrack(model, samples=samples)
+    times = np.unique(
+        np.fromiter(
+            (e.t for m in result.models.values() for e in (m.events or ())), dtype=np.float64
+        )
+    )
+    end = max((t.end_time for t in timelines.values()), default=0.0)
+    return Playback(scenario, result, timelines, times.tolist(), end)
+
+
+class PlaybackCache:
+    """The last few playbacks, keyed by scenario fingerprint; safe to use from a worker."""
+
+    def __init__(self, size: int = CACHE_SIZE) -> None:
+        self._items: OrderedDict[str, Playback] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, scenario: Scenario) -> Playback | None:
+        with self._lock:
+            key = scenario.fingerprint()
+            hit = self._items.get(key)
+            if hit is not None:
+                self._items.move_to_end(key)
+            return hit
+
+    def build(self, scenario: Scenario) -> Playback:
+        hit = self.get(scenario)
+        if hit is not None:
+            return hit
+        playback = build_playback(scenario)
+        with self._lock:
+            self._items[scenario.fingerprint()] = playback
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return playback
+
+    def __len__(self) -> int:
+        return len(self._items)

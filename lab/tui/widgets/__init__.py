@@ -1,0 +1,1 @@
+"""The playground's widgets, one per piece of data."""

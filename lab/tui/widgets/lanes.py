@@ -1,0 +1,214 @@
+"""Instance lanes and the arrival strip, drawn with the Line API.
+
+Both show the same time window, ``[t - window, t]``, right edge = now, and share the label
+column so a request's arrival mark sits straight above where it lands. Rows are computed
+lazily on the first ``render_line`` after the clock moves, for the widget's current width,
+and kept until the next move (so scrolling or a repaint while paused costs nothing).
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from typing import ClassVar
+
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widget import Widget
+
+from lab.tui.arrivals import ArrivalIndex, arrival_strip
+from lab.tui.raster import RECYCLED, TIMEOUT, Raster, column, raster, row_strip, text_strip
+from lab.view import QUEUE_LANE, Frame, LaneState, Span, Timeline
+
+LABEL_WIDTH = 8
+STATUS_GLYPH = {"starting": "◔", "busy": "●", "idle": "○", "recycled": "†"}
+STATUS_STYLE = {
+    "starting": Style(color="#e15759", bold=True),
+    "busy": Style(color="#4e79a7", bold=True),
+    "idle": Style(color="#a0a0a0"),
+    "recycled": Style(color="#7f7f7f"),
+}
+LABEL_STYLE = Style(color="#a0a0a0")
+CURSOR_STYLE = Style(reverse=True, bold=True)
+
+
+class ArrivalStrip(Widget):
+    """One row: every request that arrived in the window, marked by what became of it."""
+
+    DEFAULT_CSS = "ArrivalStrip { height: 1; }"
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._index: ArrivalIndex | None = None
+        self._window = (0.0, 0.0)
+
+    def set_timeline(self, timeline: Timeline) -> None:
+        self._index = ArrivalIndex(timeline)
+
+    def show(self, t0: float, t1: float) -> None:
+        self._window = (t0, t1)
+        self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        if y != 0 or self._index is None:
+            return Strip.blank(width)
+        t0, t1 = self._window
+        marks = self._index.marks(t0, t1, width - LABEL_WIDTH)
+        return arrival_strip(marks, "arrivals".ljust(LABEL_WIDTH), LABEL_STYLE)
+
+
+class LanesView(ScrollView, can_focus=True):
+    """One row per instance alive in the window (plus a queue row when anything queued)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "cursor(-1)", "lane up", show=False),
+        Binding("down", "cursor(1)", "lane down", show=False),
+        Binding("enter", "select", "details"),
+    ]
+    DEFAULT_CSS = "LanesView { overflow-x: hidden; }"
+
+    class Selected(Message):
+        """The user asked for the details of an instance (``lane``) of ``model``."""
+
+        def __init__(self, model: str, lane: int) -> None:
+            super().__init__()
+            self.model = model
+            self.lane = lane
+
+    def __init__(self, model: str, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.model = model
+        self.timeline: Timeline | None = None
+        self.frame: Frame | None = None
+        self.window = (0.0, 0.0)
+        self.lanes: list[int] = []
+        self.cursor = 0
+        self._states: dict[int, LaneState] = {}
+        self._raster: Raster | None = None
+        self._raster_width = -1
+        self._spans: list[Span] = []
+        self._bad_ends: list[tuple[float, int]] = []
+
+    # --- data ----------------------------------------------------------------------------
+
+    def set_timeline(self, timeline: Timeline) -> None:
+        self.timeline = timeline
+        self.cursor = 0
+        self._bad_ends = sorted(
+            (r.ended, r.instance)
+            for r in timeline.requests.values()
+            if r.outcome in ("timed_out", "failed")
+        )
+
+    def show(self, frame: Frame, t0: float, t1: float) -> None:
+        timeline = self.timeline
+        if timeline is None:
+            return
+        selected = self.lanes[self.cursor] if self.cursor < len(self.lanes) else None
+        self.frame, self.window = frame, (t0, t1)
+        lanes = [i.id for i in timeline.instances.values() if i.started <= t1 and i.ended >= t0]
+        lanes.sort()
+        self._spans = timeline.spans_between(t0, t1)
+        if frame.queued or any(s.lane == QUEUE_LANE for s in self._spans):
+            lanes.insert(0, QUEUE_LANE)
+        self.lanes = lanes
+        if selected in lanes:
+            self.cursor = lanes.index(selected)
+        self.cursor = min(self.cursor, max(len(lanes) - 1, 0))
+        self._states = {lane.instance: lane for lane in frame.lanes}
+        self._raster = None
+        self.virtual_size = Size(self.size.width, len(lanes))
+        self.refresh()
+
+    def _compute(self, width: int) -> Raster:
+        timeline = self.timeline
+        assert timeline is not None
+        t0, t1 = self.window
+        rows = {lane: i for i, lane in enumerate(self.lanes)}
+        result = raster(self._spans, rows, t0, t1, width)
+        for lane, row in rows.items():
+            info = timeline.instances.get(lane)
+            if info is None:
+                continue
+            col = column(info.ended, t0, t1, width)
+            if col is not None:
+                result.codes[row, col] = RECYCLED
+        lo = bisect.bisect_left(self._bad_ends, (t0, -2))
+        hi = bisect.bisect_right(self._bad_ends, (t1, math.inf))
+        for ended, instance in self._bad_ends[lo:hi]:
+            col = column(ended, t0, t1, width)
+            if col is not None and instance in rows:
+                result.codes[rows[instance], col] = TIMEOUT
+        return result
+
+    # --- drawing -------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        row = y + self.scroll_offset.y
+        if row >= len(self.lanes) or self.timeline is None:
+            return Strip.blank(width)
+        cells = max(width - LABEL_WIDTH, 0)
+        if self._raster is None or self._raster_width != cells:
+            self._raster, self._raster_width = self._compute(cells), cells
+        lane = self.lanes[row]
+        label = self._label(lane, row == self.cursor and self.has_focus)
+        body = row_strip(self._raster.codes[row], self._raster.counts[row])
+        return Strip.join([label, body]).crop(0, width)
+
+    def _label(self, lane: int, cursor: bool) -> Strip:
+        if lane == QUEUE_LANE:
+            n = len(self.frame.queued) if self.frame else 0
+            parts = [(f"queue{n:>3}", Style(color="#edc948", bold=True))]
+        else:
+            state = self._states.get(lane)
+            status = state.status if state else "recycled"
+            count = state.concurrency if state else 0
+            parts = [
+                (f"{lane:>4} ", LABEL_STYLE),
+                (STATUS_GLYPH[status], STATUS_STYLE[status]),
+                (f"{count:<2}" if count else "  ", LABEL_STYLE),
+            ]
+        if cursor:
+            parts = [(text, style + CURSOR_STYLE) for text, style in parts]
+        return text_strip(parts, LABEL_WIDTH)
+
+    # --- selection -----------------------------------------------------------------------
+
+    def action_cursor(self, delta: int) -> None:
+        if not self.lanes:
+            return
+        self.cursor = max(0, min(len(self.lanes) - 1, self.cursor + delta))
+        self.scroll_to_region_if_needed()
+        self.refresh()
+
+    def scroll_to_region_if_needed(self) -> None:
+        top = self.scroll_offset.y
+        height = max(self.size.height, 1)
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False)
+        elif self.cursor >= top + height:
+            self.scroll_to(y=self.cursor - height + 1, animate=False)
+
+    def action_select(self) -> None:
+        if self.cursor < len(self.lanes) and self.lanes[self.cursor] != QUEUE_LANE:
+            self.post_message(self.Selected(self.model, self.lanes[self.cursor]))
+
+    def on_click(self, event: events.Click) -> None:
+        row = event.y + self.scroll_offset.y
+        if 0 <= row < len(self.lanes):
+            self.cursor = row
+            self.refresh()
+            self.action_select()
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
