@@ -6,6 +6,7 @@
   (``start`` of ``request_assigned`` is ``cold`` or ``joined`` vs ``warm``).
 * ``startup_ms``: instance_starting -> instance_ready; ``phases_ms``: mean time per instance in
   each cold-start phase (code_load includes the chunks a route loads lazily).
+* ``by_route``: per route, latency, CPU and wall time per request and their ratio (CPU share).
 * ``shared``: how many requests ran while another request was in flight on the same instance
   (where module-level state can leak between requests).
 """
@@ -27,6 +28,7 @@ from models.events import (
     RequestFailed,
     RequestTimedOut,
     ResponseSent,
+    SegmentEnded,
 )
 from models.run import ModelResult
 
@@ -77,6 +79,10 @@ def derived_metrics(result: ModelResult) -> dict[str, Any]:
     where: dict[int, int] = {}
     shared: set[int] = set()
     assigned = 0
+    route_of: dict[int, str] = {}
+    cpu_of: dict[int, float] = defaultdict(float)
+    done_at: dict[int, float] = {}
+    by_route_latency: dict[str, list[float]] = defaultdict(list)
 
     def end(request: int) -> None:
         inst = where.pop(request, None)
@@ -86,6 +92,10 @@ def derived_metrics(result: ModelResult) -> dict[str, Any]:
     for e in events:
         if isinstance(e, RequestArrived):
             arrived[e.request] = e.t
+            route_of[e.request] = e.route
+        elif isinstance(e, SegmentEnded):
+            cpu_of[e.request] += e.cpu_s
+            done_at[e.request] = e.t
         elif isinstance(e, RequestAssigned):
             assigned += 1
             start[e.request] = "warm" if e.start == "warm" else "cold"
@@ -101,6 +111,7 @@ def derived_metrics(result: ModelResult) -> dict[str, Any]:
             kind = start.get(e.request, "warm")
             t0 = arrived.get(e.request, e.t)
             latency[kind].append(e.t - t0)
+            by_route_latency[route_of.get(e.request, "?")].append(e.t - t0)
             ttfb[kind].append(first_byte.get(e.request, e.t) - t0)
             if not e.background:
                 end(e.request)
@@ -133,4 +144,20 @@ def derived_metrics(result: ModelResult) -> dict[str, Any]:
     }
     out["phases_ms"]["total"] = sum(out["phases_ms"].values())
     out["shared"] = {"requests": len(shared), "share": len(shared) / total}
+    wall: dict[str, float] = defaultdict(float)
+    cpu: dict[str, float] = defaultdict(float)
+    for request, route in route_of.items():
+        if request in done_at:
+            wall[route] += done_at[request] - arrived[request]
+            cpu[route] += cpu_of[request]
+    out["by_route"] = {
+        route: {
+            "count": len(values),
+            "latency_ms": _stats(values),
+            "cpu_ms": cpu[route] / len(values) * 1000 if values else 0.0,
+            "wall_ms": wall[route] / len(values) * 1000 if values else 0.0,
+            "cpu_share": cpu[route] / wall[route] if wall[route] else 0.0,
+        }
+        for route, values in sorted(by_route_latency.items())
+    }
     return out

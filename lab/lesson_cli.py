@@ -1,0 +1,112 @@
+"""``lab lesson``: list the lessons, check every claim, export a handout for a class.
+
+Exit status of ``lab lesson check``: 0 when every claim passes (skipped ones, e.g. needing the
+live runtime, are listed), 1 when a claim fails, 2 when a lesson file is broken (the message
+names the file, line and place).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from lessons.loader import LessonError, lesson_paths
+from lessons.runner import LessonRun, list_lessons, open_lesson
+
+lesson_app = typer.Typer(
+    name="lesson",
+    help="Guided lessons: list them, check their claims, export a class handout.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+_MARK = {"pass": "[green]pass[/]", "fail": "[bold red]FAIL[/]", "skipped": "[yellow]skip[/]"}
+
+
+def _broken(exc: LessonError) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+    return typer.Exit(code=2)
+
+
+@lesson_app.command("list")
+def list_command() -> None:
+    """List the lessons in order."""
+    try:
+        infos = list_lessons()
+    except LessonError as exc:
+        raise _broken(exc) from None
+    table = Table(box=None)
+    table.add_column("#", justify="right", style="bold")
+    table.add_column("lesson")
+    table.add_column("min", justify="right")
+    for info in infos:
+        table.add_row(str(info.number), info.title, str(info.minutes))
+    out.print(table)
+    out.print("[dim]Check one: lab lesson check N · handout: lab lesson export N --html FILE[/]")
+
+
+@lesson_app.command("check")
+def check_command(
+    lesson: Annotated[
+        str | None, typer.Argument(help="A lesson number, slug or file; all lessons if omitted.")
+    ] = None,
+) -> None:
+    """Run every claim of a lesson (or of all lessons) and print pass/fail with the numbers."""
+    paths: list[str | Path] = [lesson] if lesson is not None else list(lesson_paths())
+    failed = skipped = passed = 0
+    broken = False
+    for ref in paths:
+        try:
+            run = open_lesson(ref if isinstance(ref, str) else ref)
+            claims = run.claims
+        except LessonError as exc:
+            err.print(f"[bold red]broken lesson:[/] {exc}", highlight=False, soft_wrap=True)
+            broken = True
+            continue
+        out.print(f"[bold]{run.number}. {run.title}[/]  [dim]{run.file.path.name}[/]")
+        if not claims:
+            out.print("  [dim](no claims)[/]")
+        for claim in claims:
+            out.print(
+                f"  {_MARK[claim.status]}  {claim.id}: {claim.text}\n        [dim]{claim.detail}[/]",
+                highlight=False,
+            )
+            passed += claim.status == "pass"
+            failed += claim.status == "fail"
+            skipped += claim.status == "skipped"
+    out.print(f"{passed} passed, {failed} failed, {skipped} skipped")
+    if broken:
+        raise typer.Exit(code=2)
+    if failed:
+        raise typer.Exit(code=1)
+
+
+@lesson_app.command("export")
+def export_command(
+    lesson: Annotated[str, typer.Argument(help="A lesson number, slug or file.")],
+    html: Annotated[Path, typer.Option("--html", help="Write a self-contained HTML handout.")],
+    answers: Annotated[
+        bool, typer.Option(help="Include the teacher's answer sheet at the end.")
+    ] = True,
+) -> None:
+    """Write a class handout: text, charts as images, prediction questions, answer sheet."""
+    from lessons.handout import handout_html
+
+    try:
+        run: LessonRun = open_lesson(lesson)
+        page = handout_html(run, answers=answers)
+    except LessonError as exc:
+        raise _broken(exc) from None
+    try:
+        html.write_text(page, encoding="utf-8")
+    except OSError as exc:
+        err.print(f"[bold red]error:[/] cannot write {html}: {exc}", highlight=False)
+        raise typer.Exit(code=2) from None
+    out.print(f"handout for lesson {run.number} written to {html} ({len(page) // 1024} kB)")

@@ -1,0 +1,140 @@
+"""A self-contained HTML handout of a lesson, for a class: ``lab lesson export N --html FILE``.
+
+Text (markdown rendered to HTML), the prediction question with room to answer, every chart as
+an embedded SVG image (altair + vl-convert, as a data URI: the file needs nothing else), the
+knobs to try, sources, and a teacher's answer sheet with the computed answer, the reveal and
+every claim with its numbers.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from typing import Any
+
+from markdown_it import MarkdownIt
+
+from lessons.runner import ChartView, LessonRun
+
+_CSS = """
+body { font: 15px/1.5 system-ui, sans-serif; max-width: 46rem; margin: 2rem auto; color: #222; }
+h1 { font-size: 1.6rem; } h2 { font-size: 1.2rem; margin-top: 2rem; }
+table { border-collapse: collapse; margin: .5rem 0; } td, th { border: 1px solid #ccc;
+padding: .2rem .5rem; } .box { border: 2px solid #888; padding: .8rem; margin: 1rem 0; }
+.answer-line { border-bottom: 1px solid #888; height: 1.6rem; margin: .4rem 0; }
+.pass { color: #080; } .fail { color: #b00; } .skipped { color: #a60; }
+figure { margin: 1rem 0; } figure img { max-width: 100%; }
+.answers { page-break-before: always; } small { color: #666; }
+"""
+
+
+def _md(text: str) -> str:
+    return MarkdownIt("commonmark").enable("table").render(text)
+
+
+def chart_svg(chart: ChartView) -> str:
+    """One chart as an SVG document (bars per run, coloured by platform model)."""
+    import altair as alt
+    import vl_convert as vlc
+
+    rows = [{"run": run, "model": model, "value": value} for run, model, value in chart.rows]
+    title = f"{chart.title} ({chart.unit})" if chart.unit else chart.title
+    spec = (
+        alt.Chart(alt.Data(values=rows), title=title, width=420, height=220)
+        .mark_bar()
+        .encode(
+            x=alt.X("run:N", title=None, sort=None),
+            xOffset=alt.XOffset("model:N"),
+            y=alt.Y("value:Q", title=chart.unit or None),
+            color=alt.Color("model:N", title="platform model"),
+            tooltip=["run:N", "model:N", "value:Q"],
+        )
+    )
+    svg: str = vlc.vegalite_to_svg(spec.to_dict())
+    return svg
+
+
+def _figure(chart: ChartView) -> str:
+    data = base64.b64encode(chart_svg(chart).encode()).decode()
+    alt_text = html.escape(chart.title)
+    return f'<figure><img alt="{alt_text}" src="data:image/svg+xml;base64,{data}"></figure>'
+
+
+def _prediction(run: LessonRun) -> str:
+    p = run.prediction
+    parts = [f'<div class="box"><h2>Your prediction</h2>{_md(p.question)}']
+    if p.kind == "choice":
+        parts.append("<ul>" + "".join(f"<li>☐ {html.escape(c)}</li>" for c in p.choices) + "</ul>")
+    else:
+        unit = f" ({html.escape(p.unit)})" if p.unit else ""
+        parts.append(f"<p>My number{unit}:</p><div class='answer-line'></div>")
+    parts.append("<p>Why?</p><div class='answer-line'></div><div class='answer-line'></div></div>")
+    return "".join(parts)
+
+
+def handout_html(run: LessonRun, answers: bool = True) -> str:
+    """The whole handout as one HTML string."""
+    esc = html.escape
+    body: list[str] = [
+        f"<h1>Lesson {run.number}: {esc(run.title)}</h1>",
+        f"<p><small>About {run.lesson.minutes} minutes · Serverless Lab · every number below "
+        "was computed by the lab's own runs</small></p>",
+        _md(run.hook),
+        _prediction(run),
+    ]
+    for step in run.steps:
+        if step.kind == "reveal":
+            continue  # the reveal belongs to the answer sheet: students predict first
+        body.append(f"<h2>{esc(step.title)}</h2>{_md(step.markdown)}")
+    for chart in run.charts:
+        body.append(_figure(chart))
+    if run.knobs:
+        body.append("<h2>Try it in the lab</h2><ul>")
+        for knob in run.knobs:
+            span = (
+                ", ".join(map(str, knob.values))
+                if knob.values is not None
+                else f"{knob.min:g} … {knob.max:g}"
+            )
+            body.append(
+                f"<li><b>{esc(knob.label)}</b> (now {esc(str(knob.default))}; try {esc(span)})"
+                "</li>"
+            )
+        body.append("</ul>")
+    body.append(f"<h2>Summary</h2>{_md(run.summary)}")
+    if run.sources:
+        body.append("<h2>Sources</h2><ul>")
+        for s in run.sources:
+            where = s.url or s.where
+            quote = f" — “{esc(s.quote)}”" if s.quote else ""
+            body.append(f"<li>{esc(s.title)} <small>{esc(where)}</small>{quote}</li>")
+        body.append("</ul>")
+    if answers:
+        body.append(_answer_sheet(run))
+    title = f"Lesson {run.number}: {run.title}"
+    return (
+        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{esc(title)}</title>"
+        f"<style>{_CSS}</style></head><body>{''.join(body)}</body></html>"
+    )
+
+
+def _answer_sheet(run: LessonRun) -> str:
+    esc = html.escape
+    p = run.prediction
+    parts: list[Any] = [
+        "<section class='answers'><h1>Answer sheet (teacher)</h1>",
+        f"<p><b>Prediction:</b> {esc(p.answer_text)}</p>",
+        _md(p.reveal),
+    ]
+    for step in run.steps:
+        if step.kind == "reveal":
+            parts.append(f"<h2>{esc(step.title)}</h2>{_md(step.markdown)}")
+    parts.append("<h2>Claims the lab checked</h2><ul>")
+    for claim in run.claims:
+        seed = f" <small>seed: “{esc(claim.seed)}”</small>" if claim.seed else ""
+        parts.append(
+            f"<li class='{claim.status}'><b>{claim.status}</b> {esc(claim.text)}{seed}<br>"
+            f"<small>{esc(claim.detail)}</small></li>"
+        )
+    parts.append("</ul></section>")
+    return "".join(parts)
