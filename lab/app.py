@@ -1,0 +1,28 @@
+"""Serverless Lab on the web: ``streamlit run lab/app.py``.
+
+A thin router: page config, session state (the built-in default scenario is loaded on first
+visit) and the navigation. Each page is its own module in ``lab/pages/``.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from lab import web_state
+
+st.set_page_config(page_title="Serverless Lab", page_icon=":material/bolt:", layout="wide")
+web_state.init_state()
+
+PAGES = {
+    "Explore": [
+        st.Page("pages/playground.py", title="Playground", icon=":material/tune:", default=True),
+        st.Page("pages/replay.py", title="Animated replay", icon=":material/play_circle:"),
+        st.Page("pages/bill.py", title="Bill calculator", icon=":material/payments:"),
+    ],
+    "Scenarios": [
+        st.Page("pages/editor.py", title="Scenario editor", icon=":material/edit_note:"),
+        st.Page("pages/live.py", title="Live runtime", icon=":material/sensors:"),
+    ],
+}
+
+st.navigation(PAGES).run()

@@ -1,0 +1,85 @@
+"""Playground: turn a knob, see traditional and fluid side by side.
+
+Knobs in the sidebar (``lab.web_controls.knob_panel``); the scenario they make is simulated once
+and cached, so going back to a setting already seen is instant.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from lab import charts, web_state
+from lab.report_rows import comparison_rows
+from lab.view.whatif import read_knobs
+from lab.web_controls import chart_with_downloads, headline_numbers, knob_panel, scenario_caption
+from lab.web_export import comparison_csv, summary_csv
+
+st.title("Playground")
+base = web_state.base_scenario()
+with st.sidebar:
+    st.header("What if…")
+    web_state.set_knobs(knob_panel(base, web_state.knobs()))
+    if st.button("Reset to the scenario's values", key="playground.reset"):
+        web_state.set_base(base, web_state.base_source())
+        st.rerun()
+
+scenario = web_state.current_scenario()
+scenario_caption(base)
+moved = web_state.knobs().changed(read_knobs(base))
+if moved:
+    st.caption("Changed: " + ", ".join(sorted(moved)))
+
+with st.spinner("Simulating…"):
+    view = web_state.playground_view(scenario)
+
+headline_numbers(view.summaries)
+
+with st.expander("Every number, side by side"):
+    table = pd.DataFrame(comparison_rows(view.summaries), columns=["", *view.summaries]).set_index(
+        ""
+    )
+    st.table(table)
+    left, right, _ = st.columns([1, 1, 3])
+    left.download_button(
+        "CSV (as shown)",
+        comparison_csv(view.summaries),
+        file_name=f"{scenario.name}-comparison.csv",
+        mime="text/csv",
+        key="playground.csv_shown",
+        on_click="ignore",
+    )
+    right.download_button(
+        "CSV (all numbers)",
+        summary_csv(view.summaries, scenario.name),
+        file_name=f"{scenario.name}-numbers.csv",
+        mime="text/csv",
+        key="playground.csv_all",
+        on_click="ignore",
+    )
+
+st.subheader("The run, instance by instance")
+st.caption(
+    "One row per instance. Colour: what it mostly did in each time bin; diamonds: code loads "
+    "(red: compiled, green: bytecode-cache hit). Drag across the bottom chart to zoom in."
+)
+chart_with_downloads(
+    charts.run_overview(view.lanes, view.load), f"{scenario.name}-timeline", "playground.timeline"
+)
+hidden = {m: bins.hidden_lanes for m, (bins, _marks) in view.lanes.items() if bins.hidden_lanes}
+if hidden:
+    st.caption(
+        "Not drawn: "
+        + ", ".join(f"{n} more {m} instances" for m, n in hidden.items())
+        + " (the numbers above count them)."
+    )
+
+left, right = st.columns(2)
+with left:
+    chart_with_downloads(
+        charts.latency_chart(view.latency, view.percentiles),
+        f"{scenario.name}-latency",
+        "playground.latency",
+    )
+with right:
+    chart_with_downloads(charts.bill_chart(view.bills), f"{scenario.name}-bill", "playground.bill")

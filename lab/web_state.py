@@ -1,0 +1,157 @@
+"""The web app's state and caches: which scenario is loaded, where the knobs stand, and the
+simulations, kept so a rerun with the same scenario costs nothing.
+
+* The *base* scenario (a built-in, an upload or an edit) and the *knobs* live in
+  ``st.session_state``; ``current_scenario()`` is the base with the knobs applied
+  (``lab.view.whatif``), the one every page shows.
+* Simulations are cached keyed by the frozen ``Scenario`` (hashed by its ``fingerprint()``):
+  the full run with its events in ``st.cache_resource`` (read-only, and too big to copy on
+  every hit), and what the playground draws, already aggregated, in ``st.cache_data``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+from lab.view import Timeline, build_timeline
+from lab.view.series import (
+    LaneBins,
+    LatencyBin,
+    LoadPoint,
+    Mark,
+    cold_start_marks,
+    lane_bins,
+    latency_edges,
+    latency_histogram,
+    load_series,
+)
+from lab.view.sweep import ModelCost, SweepPoint, cpu_share_sweep, monthly_costs
+from lab.view.whatif import COMPARED, Knobs, apply_knobs, read_knobs, with_compared_models
+from models.loading import DEFAULT_SCENARIO, builtin_scenario
+from models.run import RunResult, simulate
+from models.scenario import Scenario
+
+BASE = "lab.base"
+BASE_SOURCE = "lab.base_source"
+KNOBS = "lab.knobs"
+KNOB_PREFIX = "knob."
+"""Widget keys of the what-if controls; dropped when another scenario is loaded."""
+
+HASH_FUNCS: dict[Any, Any] = {Scenario: lambda s: s.fingerprint()}
+
+
+# --- session state ----------------------------------------------------------------------
+
+
+def init_state() -> None:
+    """Open on the built-in default scenario."""
+    if BASE not in st.session_state:
+        set_base(builtin_scenario(DEFAULT_SCENARIO), f"built-in {DEFAULT_SCENARIO}")
+
+
+def set_base(scenario: Scenario, source: str) -> None:
+    scenario = with_compared_models(scenario)
+    st.session_state[BASE] = scenario
+    st.session_state[BASE_SOURCE] = source
+    st.session_state[KNOBS] = read_knobs(scenario)
+    for key in [k for k in st.session_state if str(k).startswith(KNOB_PREFIX)]:
+        del st.session_state[key]
+
+
+def base_scenario() -> Scenario:
+    init_state()
+    return st.session_state[BASE]  # type: ignore[no-any-return]
+
+
+def base_source() -> str:
+    init_state()
+    return str(st.session_state[BASE_SOURCE])
+
+
+def knobs() -> Knobs:
+    init_state()
+    return st.session_state[KNOBS]  # type: ignore[no-any-return]
+
+
+def set_knobs(value: Knobs) -> None:
+    st.session_state[KNOBS] = value
+
+
+def current_scenario() -> Scenario:
+    """The loaded scenario with the what-if knobs applied."""
+    return _applied(base_scenario(), knobs())
+
+
+@st.cache_data(max_entries=64, hash_funcs=HASH_FUNCS, show_spinner=False)
+def _applied(scenario: Scenario, values: Knobs) -> Scenario:
+    return apply_knobs(scenario, values)
+
+
+# --- simulations ------------------------------------------------------------------------
+
+
+@st.cache_resource(max_entries=4, hash_funcs=HASH_FUNCS, show_spinner=False)
+def run(scenario: Scenario) -> RunResult:
+    """Traditional and fluid on the same requests, events kept (for timelines and replays)."""
+    return simulate(scenario, models=COMPARED)
+
+
+@st.cache_resource(max_entries=4, hash_funcs=HASH_FUNCS, show_spinner=False)
+def replay_timeline(scenario: Scenario, model: str) -> Timeline:
+    """A model's run laid out for replay, with its running meters."""
+    return build_timeline(run(scenario).models[model])
+
+
+@dataclass(frozen=True, slots=True)
+class PlaygroundView:
+    """Everything the playground draws for one scenario, aggregated (small, picklable)."""
+
+    summaries: dict[str, dict[str, Any]]
+    bills: dict[str, dict[str, float]]
+    lanes: dict[str, tuple[LaneBins, list[Mark]]]
+    load: dict[str, list[LoadPoint]]
+    latency: dict[str, list[LatencyBin]]
+    percentiles: dict[str, dict[str, float]]
+    end_time: float
+
+
+@st.cache_data(max_entries=16, hash_funcs=HASH_FUNCS, show_spinner=False)
+def playground_view(scenario: Scenario) -> PlaygroundView:
+    result = run(scenario)
+    timelines = {
+        name: build_timeline(model.events or [], model.end_time)
+        for name, model in result.models.items()
+    }
+    edges = latency_edges(list(timelines.values()))
+    lanes = {}
+    for name, timeline in timelines.items():
+        binned = lane_bins(timeline, max_marks=7000 // len(timelines))
+        lanes[name] = (binned, cold_start_marks(timeline, binned.lanes))
+    return PlaygroundView(
+        summaries={name: m.summary() for name, m in result.models.items()},
+        bills={name: dict(m.bill.components) for name, m in result.models.items()},
+        lanes=lanes,
+        load={name: load_series(t) for name, t in timelines.items()},
+        latency={name: latency_histogram(t, edges) for name, t in timelines.items()},
+        percentiles={
+            name: {
+                "p50": m.metrics["latency_ms"]["p50"],
+                "p99": m.metrics["latency_ms"]["p99"],
+            }
+            for name, m in result.models.items()
+        },
+        end_time=max(m.end_time for m in result.models.values()),
+    )
+
+
+@st.cache_data(max_entries=32, hash_funcs=HASH_FUNCS, show_spinner=False)
+def monthly(scenario: Scenario, requests_per_month: float, sample: int) -> dict[str, ModelCost]:
+    return monthly_costs(scenario, requests_per_month, sample)
+
+
+@st.cache_data(max_entries=16, hash_funcs=HASH_FUNCS, show_spinner=False)
+def sweep(scenario: Scenario, requests_per_month: float, sample: int) -> list[SweepPoint]:
+    return cpu_share_sweep(scenario, requests_per_month, sample=sample)
