@@ -84,7 +84,10 @@ async def run_live_async(
     concurrency: int | None = None,
     sink: Callable[[Event], None] | None = None,
     seed: int | None = None,
+    linger: float = 0.0,
 ) -> LiveResult:
+    """Replay the workload, wait for waitUntil work, then (``linger``) for keep-alive to recycle
+    idle instances as the simulator does before its run ends, up to ``linger`` seconds."""
     specs = generate_requests(scenario, seed)
     if requests is not None:
         specs = itertools.islice(specs, requests)
@@ -93,6 +96,11 @@ async def run_live_async(
         outcomes = await replay(runtime, specs, speed, concurrency)
         await runtime.drain(timeout=60)
         cpu = await runtime.cpu_check()
+        deadline = time.monotonic() + linger
+        while runtime.placement.alive > runtime.platform.min_instances:
+            if time.monotonic() >= deadline:
+                break
+            await asyncio.sleep(0.02)
     wall = time.monotonic() - t0
     result = measure(runtime.events, scenario, model, keep_events=False)
     return LiveResult(result, outcomes, runtime.events, runtime.leaks, cpu, wall)

@@ -431,8 +431,8 @@ class LiveRuntime:
             waiting, inst.waiting = inst.waiting, []
             for waiter in waiting:
                 self._send_request(inst, waiter)
-            if inst.inflight == 0:
-                self._release_idle(inst)
+            # like the simulator, an instance that is ready before any request (pre-warm,
+            # min_instances) starts no keep-alive timer until it has served one
         elif op == "first_byte":
             self.emit(FirstByte(t, m["req"], iid))
         elif op == "done" and req is not None:
@@ -454,12 +454,6 @@ class LiveRuntime:
             self._end(req, RequestFailed(t, req.id, iid, m["error"]), "error")
         elif op == "stats" and inst.stats is not None and not inst.stats.done():
             inst.stats.set_result(m)
-
-    def _release_idle(self, inst: _Inst) -> None:
-        """A pre-warmed instance that became ready with nothing to do starts its keep-alive."""
-        if inst.idle_timer is None:
-            loop = asyncio.get_running_loop()
-            inst.idle_timer = loop.call_later(self.keep_alive, self._expire, inst)
 
     def _on_exit(self, pid: int, status: int) -> None:
         for inst in self.placement.instances.values():

@@ -1,0 +1,159 @@
+"""The live runtime with real processes: phases, measured CPU, cache, decisions, hazards."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from typing import Any
+
+import pytest
+
+from models.live.replay import run_live
+from models.live.runtime import LiveOptions, LiveRuntime, make_spec
+from models.run import simulate_model
+from tests.helpers import make_scenario
+from tests.live.helpers import assert_each_request_ends_once, decisions
+
+BUNDLE = [{"name": "fw", "size_kb": 60, "eager": True}, {"name": "r", "size_kb": 40}]
+
+
+def test_cold_start_phases_then_warm_requests_with_measured_cpu(options: LiveOptions) -> None:
+    sc = make_scenario(
+        [{"cpu": "10ms"}, {"io": "40ms"}],
+        {"kind": "explicit", "times": [0, 0.4, 0.45, 0.5]},
+        function={"module_init": "5ms", "bundle": BUNDLE},
+        route={"chunk": "r"},
+        platforms={"fluid": {"keep_alive": 30}},
+    )
+    run = run_live(sc, "fluid", options=options)
+    events = run.events
+    assert assert_each_request_ends_once(events) == {"response_sent": 4}
+    first = [
+        (e.kind, getattr(e, "phase", None), getattr(e, "chunk", None))
+        for e in events
+        if e.kind in ("phase_ended", "instance_ready")
+    ]
+    assert first == [
+        ("phase_ended", "runtime_init", None),
+        ("phase_ended", "code_load", "fw"),
+        ("phase_ended", "module_init", None),
+        ("instance_ready", None, None),
+        ("phase_ended", "code_load", "r"),  # the route's chunk, lazily, by request 0
+    ]
+    lazy = [e for e in events if e.kind == "phase_ended" and e.chunk == "r"]  # type: ignore[attr-defined]
+    assert lazy[0].request == 0  # type: ignore[attr-defined]
+    assert [e.start for e in events if e.kind == "request_assigned"] == [  # type: ignore[attr-defined]
+        "cold",
+        "warm",
+        "warm",
+        "warm",
+    ]
+    cpu = [e.cpu_s for e in events if e.kind == "segment_ended" and e.segment == "cpu"]  # type: ignore[attr-defined]
+    io = [e.cpu_s for e in events if e.kind == "segment_ended" and e.segment == "io"]  # type: ignore[attr-defined]
+    assert all(0.0099 <= c < 0.03 for c in cpu), cpu  # burned 10 ms of thread CPU, measured
+    assert all(c < 0.005 for c in io), io  # waiting on a socket holds (almost) no CPU
+    share = run.cpu_check["attributed_share"]
+    assert 0.8 < share <= 1.02, run.cpu_check  # per-request CPU vs the process's own
+
+
+PLATFORMS: dict[str, dict[str, Any]] = {
+    "merged": {"preset": "traditional", "bytecode_cache": "merged", "keep_alive": 0.6},
+    "per_instance": {"preset": "traditional", "bytecode_cache": "per_instance", "keep_alive": 0.6},
+    "prewarm": {"preset": "traditional", "prewarm": 1, "keep_alive": 0.6},
+    "fluid_min": {"preset": "fluid", "concurrency": 2, "min_instances": 1, "keep_alive": 0.6},
+}
+
+
+@pytest.mark.parametrize("model", list(PLATFORMS))
+def test_live_decisions_match_the_simulator(model: str, options: LiveOptions) -> None:
+    """Deterministic arrivals, gaps far from any boundary: the same decisions, event for event."""
+    times = [0.0, 0.4, 0.41, 0.8, 2.3, 2.31]
+    routes = ["/home", "/blog", "/home", "/blog", "/blog", "/home"]
+    sc = make_scenario(
+        [{"cpu": "5ms"}, {"io": "40ms"}],
+        {"kind": "explicit", "times": times, "routes": routes},
+        function={
+            "bundle": [
+                {"name": "fw", "size_kb": 30, "eager": True},
+                {"name": "home", "size_kb": 30},
+                {"name": "blog", "size_kb": 30},
+            ]
+        },
+        platforms=PLATFORMS,
+    )
+    live = run_live(sc, model, options=options, linger=3.0).events
+    sim = simulate_model(sc, model).events
+    assert sim is not None
+    assert_each_request_ends_once(live)
+    assert decisions(live) == decisions(sim)
+
+
+def test_module_state_leaks_under_fluid_not_traditional(cache_root: Any) -> None:
+    sc = make_scenario(
+        [{"cpu": "1ms"}, {"io": "80ms"}, {"cpu": "1ms"}],
+        {"kind": "explicit", "times": [0.0] * 6 + [0.3] * 6},
+        platforms={"traditional": {}, "fluid": {}},
+    )
+    leaky = LiveOptions(cache_root=cache_root, leaky=True)
+    fluid = run_live(sc, "fluid", options=leaky)
+    traditional = run_live(sc, "traditional", options=leaky)
+    safe = run_live(sc, "fluid", options=LiveOptions(cache_root=cache_root))
+    assert len(fluid.leaks) >= 5  # other requests' user ids came back
+    assert fluid.leaks[0]["got"] != fluid.leaks[0]["expected"]
+    assert any(o.leaked for o in fluid.outcomes)
+    assert traditional.leaks == []
+    assert safe.leaks == []
+
+
+def test_max_duration_cuts_requests_and_waituntil_work(options: LiveOptions) -> None:
+    sc = make_scenario(
+        [{"io": "3s"}],
+        {"kind": "explicit", "times": [0.0]},
+        platforms={"traditional": {"max_duration": 0.3}},
+    )
+    run = run_live(sc, "traditional", options=options)
+    assert assert_each_request_ends_once(run.events) == {"request_timed_out": 1}
+    assert run.outcomes[0].status == "timeout"
+    cut = next(e for e in run.events if e.kind == "request_timed_out")
+    assert 0.29 < cut.t < 1.5
+    bg = make_scenario(
+        [{"cpu": "1ms"}],
+        {"kind": "explicit", "times": [0.0]},
+        platforms={"fluid": {"max_duration": 0.3}},
+        route={"background": [{"io": "3s"}]},
+    )
+    run = run_live(bg, "fluid", options=options)
+    kinds = [e.kind for e in run.events]
+    assert kinds.index("response_sent") < kinds.index("background_done")
+    done = next(e for e in run.events if e.kind == "background_done")
+    assert done.cut and done.t < 1.5  # type: ignore[attr-defined]
+    assert run.result.metrics["requests"]["completed"] == 1
+
+
+async def test_killed_instance_fails_its_requests_and_is_replaced(options: LiveOptions) -> None:
+    sc = make_scenario(
+        [{"io": "2s"}],
+        {"kind": "explicit", "times": [0.0]},
+        platforms={"fluid": {"concurrency": 4}},
+    )
+    async with LiveRuntime(sc, "fluid", options) as rt:
+        held = [
+            asyncio.ensure_future(rt.submit(make_spec(sc, 0, ((False, 2.0),)))) for _ in range(3)
+        ]
+        for _ in range(100):
+            await asyncio.sleep(0.05)
+            if len([e for e in rt.events if e.kind == "segment_started"]) == 3:
+                break
+        victim = next(iter(rt.placement.instances.values()))
+        os.kill(victim.pid, signal.SIGKILL)  # type: ignore[attr-defined]
+        outcomes = await asyncio.gather(*held)
+        assert [o.status for o in outcomes] == ["error"] * 3
+        assert all("instance 0 crashed" in o.error for o in outcomes)
+        later = await rt.submit(make_spec(sc, 0, ((False, 0.01),)))
+        assert later.status == "ok" and later.instance == 1 and later.start == "cold"
+    kinds = assert_each_request_ends_once(rt.events)
+    assert kinds == {"request_failed": 3, "response_sent": 1}
+    assert ("instance_recycled", "crashed") in {
+        (e.kind, getattr(e, "reason", "")) for e in rt.events
+    }
