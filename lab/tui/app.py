@@ -23,6 +23,7 @@ class LabApp(App[None]):
     CSS_PATH = "../../assets/tui/app.tcss"
     COMMANDS = App.COMMANDS | {ScenarioCommands}
     COMMAND_PALETTE_BINDING = "ctrl+p"
+    COMMAND_PALETTE_DISPLAY = "^p"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "help", key_display="?"),
         Binding("o", "open_file", "open", show=False),

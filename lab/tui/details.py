@@ -116,6 +116,9 @@ class InstanceDetailScreen(_Detail):
             yield Static("[dim]enter: a request's details · esc: back[/dim]")
         yield Footer()
 
+    def on_mount(self) -> None:
+        self.query_one("#requests", DataTable).focus()
+
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.data_table.id == "requests" and event.row_key.value is not None:
             rid = int(event.row_key.value)

@@ -31,6 +31,10 @@ from lab.tui.widgets.panel import ModelPanel
 from lab.tui.widgets.whatif import WhatIfPanel
 from models.scenario import Scenario
 
+HINT = (
+    "The same requests on each platform, side by side. Each row is an instance; time flows "
+    "left to right, now is the right edge. ? explains every mark, w opens what-if."
+)
 FPS = 20
 WIDE = 120
 """From this many columns the what-if panel is open from the start."""
@@ -45,10 +49,10 @@ class PlaybackReady(Message):
 class PlaygroundScreen(Screen[None]):
     CSS_PATH = "../../assets/tui/playground.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "toggle_play", "play/pause", priority=True),
+        Binding("space", "toggle_play", "play", priority=True),
         Binding("s", "step", "step", priority=True),
-        Binding("minus", "slower", "slower", priority=True),
-        Binding("plus,equals_sign", "faster", "faster", key_display="+", priority=True),
+        Binding("minus", "slower", "slow", priority=True),
+        Binding("plus,equals_sign", "faster", "fast", key_display="+", priority=True),
         Binding("r", "restart", "restart", priority=True),
         Binding("w", "toggle_whatif", "what-if", priority=True),
     ]
@@ -65,6 +69,7 @@ class PlaygroundScreen(Screen[None]):
         self._timer: Timer | None = None
         self._last_tick = 0.0
         self._first = True
+        self._changed = False
 
     def compose(self) -> ComposeResult:
         yield ClockBar(id="clock")
@@ -74,7 +79,7 @@ class PlaygroundScreen(Screen[None]):
                     yield ModelPanel(model)
             yield WhatIfPanel(self.base, id="whatif")
         yield LegendBar(id="legend")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self._timer = self.set_interval(1 / FPS, self._tick, pause=True)
@@ -85,9 +90,10 @@ class PlaygroundScreen(Screen[None]):
 
     def run_scenario(self, scenario: Scenario) -> None:
         self.scenario = scenario
+        self._changed = scenario.fingerprint() != self.base.fingerprint()
         hit = self.cache.get(scenario)
         if hit is not None:
-            self._apply(hit)
+            self.call_later(self._apply, hit)
             return
         self.busy = "simulating…"
         self.redraw()
@@ -123,6 +129,7 @@ class PlaygroundScreen(Screen[None]):
             self.query(LanesView).first().focus()
             if self.autoplay:
                 self.play(True)
+                self.notify(HINT, title="Serverless Lab", timeout=12)
         self.clock.seek(self.clock.t)
         self.redraw()
 
@@ -174,7 +181,7 @@ class PlaygroundScreen(Screen[None]):
 
     def redraw(self) -> None:
         title = self.scenario.title or self.scenario.name
-        if self.scenario.fingerprint() != self.base.fingerprint():
+        if self._changed:
             title = f"what-if on {self.base.name}"
         self.query_one(ClockBar).show(self.clock, title, self.busy)
         if self.playback is None:

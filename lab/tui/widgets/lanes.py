@@ -69,7 +69,7 @@ class LanesView(ScrollView, can_focus=True):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up", "cursor(-1)", "lane up", show=False),
         Binding("down", "cursor(1)", "lane down", show=False),
-        Binding("enter", "select", "details"),
+        Binding("enter", "select", "details", show=False),
     ]
     DEFAULT_CSS = "LanesView { overflow-x: hidden; }"
 

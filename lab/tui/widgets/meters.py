@@ -29,9 +29,8 @@ def meters_text(meters: Meters | None, run_total: float | None) -> Text:
     text.append("bill ", style="bold")
     text.append(money(m.bill_total), style="bold #f0c674")
     if run_total is not None:
-        text.append(" of ", style="dim")
+        text.append(" · whole run ", style="dim")
         text.append(money(run_total), style="#f0c674")
-        text.append(" (whole run)", style="dim")
     text.append("\n")
     total = m.bill_total
     parts = [
@@ -57,5 +56,9 @@ def meters_text(meters: Meters | None, run_total: float | None) -> Text:
 class MetersView(Static):
     """Meters at the clock's time, for one platform model."""
 
+    text = Text()
+    """What is on show (tests read it)."""
+
     def show(self, meters: Meters | None, run_total: float | None) -> None:
-        self.update(meters_text(meters, run_total))
+        self.text = meters_text(meters, run_total)
+        self.update(self.text)

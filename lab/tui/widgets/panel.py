@@ -12,13 +12,13 @@ from lab.view import Frame, Timeline, state_at
 from models.run import ModelResult
 from models.scenario import PlatformModel
 
-BILLING = {"wall_clock": "wall-clock billing", "active_cpu": "active-CPU billing"}
+BILLING = {"wall_clock": "wall-clock", "active_cpu": "active CPU"}
 
 
 def panel_title(model: str, platform: PlatformModel) -> str:
     per = "1" if platform.concurrency == 1 else f"≤{platform.concurrency}"
     billing = BILLING.get(platform.billing, "")
-    return f"[b]{model}[/b] [dim]· {per} req/instance · {billing}[/dim]"
+    return f"[b]{model}[/b] [dim]({per}/instance, bills {billing})[/dim]"
 
 
 class ModelPanel(Vertical):
