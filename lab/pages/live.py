@@ -1,3 +1,123 @@
+"""Live runtime: run a few of the scenario's requests on real processes and watch the events
+arrive, then see them billed by the same code as a simulated run.
+
+The run lives in ``st.session_state`` (a ``lab.web_live.LiveSession``: a background thread,
+events on an in-process queue). A fragment polls it twice a second while it runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
 import streamlit as st
 
-st.title("todo")
+from lab import charts, web_state
+from lab.format import count, seconds
+from lab.view import QUEUE_LANE, build_timeline, state_at
+from lab.view.whatif import COMPARED, apply_knobs, read_knobs
+from lab.web_controls import headline_numbers, scenario_caption, show
+from lab.web_live import LiveSession
+from models.run import simulate
+
+SESSION = "live.session"
+POLL_S = 0.5
+WINDOW_S = 30.0
+
+st.title("Live runtime")
+st.caption(
+    "Real OS processes on this machine, one per instance: real imports of generated bundles, "
+    "a real bytecode cache, real concurrent I/O against a loopback upstream. They emit the "
+    "same events as the simulator, and the bill is computed from them by the same code."
+)
+scenario = web_state.current_scenario()
+scenario_caption(scenario)
+session: LiveSession | None = st.session_state.get(SESSION)
+running = session is not None and session.running
+
+cells = st.columns(3)
+model = cells[0].radio("platform model", COMPARED, key="live.model", horizontal=True)
+requests = cells[1].select_slider(
+    "requests", [3, 5, 10, 20, 50, 100], value=10, key="live.requests"
+)
+speed = cells[2].select_slider(
+    "arrivals sped up",
+    [1, 2, 5, 10, 20, 50, 100],
+    value=20,
+    key="live.speed",
+    format_func=lambda s: f"{s}×",
+)
+st.caption(
+    "Arrivals come sped up so a short visit sees traffic; each request's own work (CPU and "
+    "waits) runs at its real duration."
+)
+
+buttons = st.container(horizontal=True)
+if buttons.button("Start a live run", key="live.start", disabled=running, type="primary"):
+    if session is not None:
+        session.stop()
+    session = LiveSession(scenario, model, requests, float(speed)).start()
+    st.session_state[SESSION] = session
+    st.rerun()
+if buttons.button("Stop", key="live.stop", disabled=not running) and session is not None:
+    session.stop()
+    st.rerun()
+
+
+@st.fragment(run_every=POLL_S if running else None)
+def watch() -> None:
+    if session is None:
+        st.info("No live run yet: press **Start a live run**.")
+        return
+    events = list(session.poll())
+    if running and not session.running:
+        st.rerun()  # the run just ended: redraw the page without the poll timer
+    now = events[-1].t if events else 0.0
+    timeline = build_timeline(events, now)
+    frame = state_at(timeline, now)
+    cells = st.columns(5)
+    cells[0].metric("events received", count(len(events)))
+    cells[1].metric("live clock", seconds(now))
+    cells[2].metric(
+        "arrived / done", f"{count(frame.counts['arrived'])} / {count(frame.counts['completed'])}"
+    )
+    cells[3].metric("instances alive", count(len(frame.lanes)))
+    cells[4].metric("requests in flight", count(frame.in_flight))
+    t0 = max(0.0, now - WINDOW_S)
+    lanes = [i.id for i in timeline.lanes() if i.ended > t0]
+    if any(s.lane == QUEUE_LANE for s in timeline.spans_between(t0, now)):
+        lanes.append(QUEUE_LANE)
+    show(
+        charts.replay_chart(
+            timeline.spans_between(t0, now),
+            lanes,
+            t0,
+            max(now, t0 + 1.0),
+            now,
+            f"live {session.model}: the last {seconds(WINDOW_S)}",
+        ),
+        "live.chart",
+    )
+    if session.running:
+        st.caption(f"Running for {seconds(session.elapsed)}…")
+        return
+    if session.error:
+        st.warning(f"The live run ended early: {session.error}")
+    if session.result is not None:
+        st.subheader("Billed from the live events")
+        summaries = {f"live {session.model}": session.result.result.summary()}
+        knobs = read_knobs(session.scenario)
+        if knobs.rate is not None and knobs.requests is not None:
+            same = apply_knobs(
+                session.scenario,
+                replace(knobs, rate=knobs.rate * session.speed, requests=session.requests),
+            )
+            sim = simulate(same, models=[session.model], keep_events=False)
+            summaries[f"simulated {session.model}"] = sim.models[session.model].summary()
+        headline_numbers(summaries, against=f"simulated {session.model}")
+        st.caption(
+            f"{count(len(events))} events in {seconds(session.elapsed)} of wall-clock time. "
+            "Deltas: live relative to the simulator on the same requests."
+        )
+
+
+watch()
