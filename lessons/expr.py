@@ -118,6 +118,10 @@ _COMPARE: dict[type[ast.cmpop], tuple[str, Callable[[Any, Any], bool]]] = {
 }
 
 
+_BOOLS = {"true": True, "false": False}
+"""TOML spelling of booleans (Python's True and False are constants already)."""
+
+
 def parse(text: str) -> ast.expr:
     """Parse and check an expression; ExprError says what is wrong and where."""
     if len(text) > MAX_LENGTH:
@@ -198,6 +202,8 @@ def names(node: ast.AST) -> list[tuple[str | int, ...]]:
     found: list[tuple[str | int, ...]] = []
 
     def visit(n: ast.AST) -> None:
+        if isinstance(n, ast.Name) and n.id in _BOOLS:
+            return
         if isinstance(n, ast.Name | ast.Attribute | ast.Subscript):
             found.append(dotted_path(n))
             return
@@ -304,6 +310,8 @@ class Evaluator:
     def _eval(self, node: ast.AST) -> Any:
         if isinstance(node, ast.Constant):
             return node.value
+        if isinstance(node, ast.Name) and node.id in _BOOLS:
+            return _BOOLS[node.id]
         if isinstance(node, ast.Name | ast.Attribute | ast.Subscript):
             return self.resolve(dotted_path(node))
         if isinstance(node, ast.Call):

@@ -67,6 +67,7 @@ FILTERS: dict[str, Callable[[Any], str]] = {
     "int": lambda value: f"{round(value):,}",
     "num": _num,
     "num2": lambda value: _num(value, 2),
+    "dec0": lambda value: f"{value:,.0f}",
     "dec1": lambda value: f"{value:,.1f}",
     "dec2": lambda value: f"{value:,.2f}",
     "dec3": lambda value: f"{value:,.3f}",
