@@ -57,6 +57,9 @@ def check_command(
     lesson: Annotated[
         str | None, typer.Argument(help="A lesson number, slug or file; all lessons if omitted.")
     ] = None,
+    live: Annotated[
+        bool, typer.Option(help="Also run the live-runtime measurements (real processes).")
+    ] = False,
 ) -> None:
     """Run every claim of a lesson (or of all lessons) and print pass/fail with the numbers."""
     paths: list[str | Path] = [lesson] if lesson is not None else list(lesson_paths())
@@ -64,7 +67,7 @@ def check_command(
     broken = False
     for ref in paths:
         try:
-            run = open_lesson(ref if isinstance(ref, str) else ref)
+            run = open_lesson(ref, live=live or None)
             claims = run.claims
         except LessonError as exc:
             err.print(f"[bold red]broken lesson:[/] {exc}", highlight=False, soft_wrap=True)

@@ -32,6 +32,7 @@ Problems in a lesson file raise ``LessonError`` naming the file, line and place.
 from __future__ import annotations
 
 import math
+import os
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -43,7 +44,7 @@ from pydantic import ValidationError
 from lessons.derived import derived_metrics
 from lessons.expr import ExprError, UnknownName, evaluate, evaluate_traced, names, parse
 from lessons.loader import LessonError, LessonFile, find_lesson, lesson_paths, read_lesson
-from lessons.providers import PROVIDERS, Unavailable, provide
+from lessons.providers import LIVE_PROVIDERS, PROVIDERS, Unavailable, provide
 from lessons.spec import Knob, Lesson, RunSpec, Source
 from lessons.text import placeholders, render
 from models.loading import ScenarioError, describe, load_scenario, scenario_from_data
@@ -237,17 +238,29 @@ def list_lessons(folder: Path | None = None) -> list[LessonInfo]:
     return infos
 
 
-def open_lesson(ref: str | int | Path, folder: Path | None = None) -> LessonRun:
-    """Read, run and render a lesson by number, slug or path."""
+def live_default() -> bool:
+    """Live measurements on by default? ``SERVERLESS_LAB_LIVE_LESSONS=1`` says yes."""
+    return os.environ.get("SERVERLESS_LAB_LIVE_LESSONS", "") == "1"
+
+
+def open_lesson(
+    ref: str | int | Path, folder: Path | None = None, live: bool | None = None
+) -> LessonRun:
+    """Read, run and render a lesson by number, slug or path.
+
+    ``live=True`` also runs the lesson's live-runtime measurements (real processes, seconds);
+    without it those steps say how to run them and their claims are skipped.
+    """
     path = ref if isinstance(ref, Path) else find_lesson(ref, folder)
-    return LessonRun(read_lesson(path))
+    return LessonRun(read_lesson(path), live=live_default() if live is None else live)
 
 
 class LessonRun:
     """One lesson with its runs done; see the module docstring for the API."""
 
-    def __init__(self, file: LessonFile) -> None:
+    def __init__(self, file: LessonFile, live: bool = False) -> None:
         self.file = file
+        self.live = live
         self.lesson: Lesson = file.lesson
         self.scenarios: dict[str, Scenario] = {}
         self.results: dict[str, RunResult] = {}
@@ -264,6 +277,12 @@ class LessonRun:
                     f"unknown provider {data.provider!r}; known: {', '.join(PROVIDERS)}",
                     data.provider,
                 )
+            if data.provider in LIVE_PROVIDERS and not live:
+                self.unavailable[name] = (
+                    "a live measurement with real processes; open the lesson live "
+                    "(`lab lesson check --live`) to run it"
+                )
+                continue
             try:
                 self.data[name] = provide(data.provider, data.args)
             except Unavailable as exc:
