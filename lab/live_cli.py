@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import sys
 from pathlib import Path
 from typing import IO, Annotated, Any
@@ -92,6 +93,9 @@ def live(
 
     async def serve() -> None:
         server = LiveServer(spec, models, options, port=port, sink=sink)
+        main = asyncio.current_task()
+        if main is not None:  # `kill PID` stops as cleanly as Ctrl-C
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main.cancel)
         try:
             await server.start()
             cli.out.print(f"[bold]lab live[/] {spec.name}: {server.url}  models: {server.models}")
@@ -110,6 +114,8 @@ def live(
 
     try:
         asyncio.run(serve())
+    except asyncio.CancelledError:
+        cli.err.print("stopped")
     except ValueError as exc:
         raise cli.fail(str(exc)) from None
     except OSError as exc:

@@ -1,0 +1,228 @@
+"""The HTTP front door: answers, malformed input, loopback only, `lab live` + `lab load`."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from models.live.client import HttpClient
+from models.live.runtime import LiveOptions
+from models.live.server import LiveServer
+from tests.helpers import make_scenario
+from tests.live.conftest import live_pids
+
+SCENARIO = make_scenario(
+    [{"cpu": "2ms"}, {"io": "20ms"}],
+    {"kind": "constant", "rate": 50},
+    requests=20,
+    platforms={"traditional": {"max_duration": 0.5}, "fluid": {"max_duration": 0.5}},
+)
+
+
+async def _raw(port: int, data: bytes) -> bytes:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(data)
+    await writer.drain()
+    try:
+        return await asyncio.wait_for(reader.read(4096), 5)
+    finally:
+        writer.close()
+
+
+async def test_answers_and_malformed_requests(options: LiveOptions) -> None:
+    async with LiveServer(SCENARIO, options=options) as server:
+        port = server.port
+        status = lambda raw: int(raw.split(b" ")[1])  # noqa: E731
+        assert status(await _raw(port, b"GARBAGE\r\n\r\n")) == 400
+        assert status(await _raw(port, b"GET /r\r\n\r\n")) == 400
+        assert status(await _raw(port, b"GET /r HTTP/1.1\r\nno colon here\r\n\r\n")) == 400
+        assert status(await _raw(port, b"GET /r HTTP/1.1\r\ncontent-length: x\r\n\r\n")) == 400
+        assert (
+            status(await _raw(port, b"GET /r HTTP/1.1\r\ntransfer-encoding: chunked\r\n\r\n"))
+            == 501
+        )
+        assert (
+            status(await _raw(port, b"GET /r HTTP/1.1\r\nx: " + b"a" * 20000 + b"\r\n\r\n")) == 431
+        )
+        assert (
+            status(await _raw(port, b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n")) == 400
+        )
+        client = HttpClient(server.url)
+        try:
+            assert (await client.request("GET", "/nope")).status == 404
+            assert (await client.request("DELETE", "/r")).status == 405
+            bad_work = {"x-lab-work": '{"s": [[1, -5]]}'}
+            assert (await client.request("GET", "/r", bad_work)).status == 400
+            assert (await client.request("GET", "/r", {"x-lab-model": "nope"})).status == 400
+            ok = await client.request("GET", "/r", {"x-lab-model": "fluid"})
+            assert ok.status == 200 and json.loads(ok.body)["user"] == "user-0"
+            slow = {"x-lab-work": '{"s": [[0, 3.0]]}'}
+            assert (await client.request("GET", "/r", slow)).status == 504  # max duration
+            status_doc = json.loads((await client.request("GET", "/_lab/status")).body)
+            assert status_doc["routes"] == ["/r"]
+        finally:
+            await client.close()
+
+
+def test_listens_on_loopback_only() -> None:
+    with pytest.raises(ValueError, match="loopback"):
+        LiveServer(SCENARIO, host="0.0.0.0")
+
+
+def _lab(*args: str, **kwargs: object) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-c", "from lab.cli import main; main()", *args],
+        text=True,
+        **kwargs,  # type: ignore[call-overload]
+    )
+
+
+SMALL = """
+name = "small"
+[workload]
+arrivals = { kind = "constant", rate = 40 }
+requests = 200
+[[workload.routes]]
+name = "/api/orders"
+chunk = "orders"
+work = [ { cpu = "3ms" }, { io = "30ms" }, { cpu = "2ms" } ]
+[function]
+bundle = [ { name = "fw", size_kb = 40, eager = true }, { name = "orders", size_kb = 30 } ]
+"""
+
+
+def test_lab_live_and_lab_load_print_the_sim_report_and_stop_clean(tmp_path: Path) -> None:
+    events = tmp_path / "events.jsonl"
+    scenario = tmp_path / "small.toml"
+    scenario.write_text(SMALL)
+    before = live_pids()
+    live = _lab(
+        "live",
+        str(scenario),
+        "--port",
+        "0",
+        "--events",
+        str(events),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        assert live.stdout is not None
+        url = None
+        deadline = time.monotonic() + 60
+        while url is None and time.monotonic() < deadline:
+            line = live.stdout.readline()
+            match = re.search(r"(http://127\.0\.0\.1:\d+)", line)
+            url = match.group(1) if match else None
+        assert url, "lab live did not print its URL"
+        started = live_pids() - before
+        assert started  # zygotes are running
+        load = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "from lab.cli import main; main()",
+                "load",
+                str(scenario),
+                "--target",
+                url,
+                "--requests",
+                "40",
+                "--speed",
+                "2",
+                "--json",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert load.returncode == 0, load.stderr
+        live_json = json.loads(load.stdout)
+        sim = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "from lab.cli import main; main()",
+                "sim",
+                str(scenario),
+                "--json",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        sim_json = json.loads(sim.stdout)
+
+        def shape(value: object) -> object:
+            if isinstance(value, dict):
+                return {k: shape(v) for k, v in value.items()}
+            return type(value).__name__ if not isinstance(value, int | float) else "number"
+
+        assert shape(live_json["models"]) == shape(sim_json["models"])
+        for name, model in live_json["models"].items():
+            requests = model["requests"]
+            assert requests["total"] == 40
+            ended = requests["completed"] + requests["failed"] + requests["timed_out"]
+            assert ended + requests["rejected"] == 40, name
+            assert live_json["live"][name]["statuses"] == {"200": 40}
+        bad = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "from lab.cli import main; main()",
+                "load",
+                "classic",
+                "--target",
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert bad.returncode == 2 and "serves scenario 'small'" in bad.stderr
+        live.send_signal(signal.SIGINT)  # Ctrl-C
+        assert live.wait(30) in (0, 130)
+    finally:
+        if live.poll() is None:
+            live.kill()
+            live.wait()
+        if live.stdout is not None:
+            live.stdout.close()
+    assert events.stat().st_size > 0
+    deadline = time.monotonic() + 5
+    while live_pids() & started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not live_pids() & started  # no orphans after Ctrl-C
+
+
+def test_kill_9_of_the_router_leaves_no_orphans() -> None:
+    before = live_pids()
+    live = _lab(
+        "live", "home-blog", "--port", "0", stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    try:
+        assert live.stdout is not None
+        while "http://" not in live.stdout.readline():
+            pass
+        started = live_pids() - before
+        os.kill(live.pid, signal.SIGKILL)
+        live.wait(10)
+    finally:
+        if live.poll() is None:
+            live.kill()
+            live.wait()
+        if live.stdout is not None:
+            live.stdout.close()
+    deadline = time.monotonic() + 5
+    while live_pids() & started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not live_pids() & started
