@@ -30,11 +30,15 @@ from models.replay.result import FunctionResult
 from models.scenario import FunctionSpec, PlatformModel
 
 
-def applies(platform: PlatformModel, function: FunctionSpec) -> bool:
-    """Whether the fast replay reproduces the simpy engine for this model and function."""
+def applies(platform: PlatformModel, function: FunctionSpec, any_concurrency: bool = False) -> bool:
+    """Whether a fast replay reproduces the simpy engine for this model and function.
+
+    With ``any_concurrency``, platforms running several requests per instance count too
+    (``models.replay.fast_shared``).
+    """
     policy = platform.keep_alive_policy
     return (
-        platform.concurrency == 1
+        (platform.concurrency == 1 or any_concurrency)
         and (policy is None or isinstance(policy, FixedPolicy))
         and platform.prewarm == 0
         and platform.min_instances == 0

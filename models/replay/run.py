@@ -14,6 +14,7 @@ from typing import Any
 
 from models.metrics import MetricsCollector
 from models.replay import fast
+from models.replay.fast_shared import replay_shared
 from models.replay.result import FunctionResult, add_up, from_collector
 from models.replay.spec import ReplaySpec
 from models.replay.workload import function_requests, invocation_blocks
@@ -41,9 +42,12 @@ def run_task(task: Task, template: Scenario | None = None) -> FunctionResult:
     share = spec.cpu_share_of(fn)
     horizon = spec.hours * 3600.0 if spec.hours is not None else None
     base = FunctionResult(fn.key, task.model, task.policy, scenario.function.memory_mb, share)
-    if spec.fast_path and fast.applies(platform, scenario.function):
+    if spec.fast_path and fast.applies(platform, scenario.function, any_concurrency=True):
         blocks = invocation_blocks(fn, spec.seed, share, spec.within_minute, horizon)
-        fast.replay_one_per_instance(blocks, platform, scenario.function, base)
+        if platform.concurrency == 1:
+            fast.replay_one_per_instance(blocks, platform, scenario.function, base)
+        else:
+            replay_shared(blocks, platform, scenario.function, base)
         return base.priced(platform.prices)
     collector = MetricsCollector(scenario.function.memory_mb, platform.billed_phases)
     run = PlatformRun(scenario, task.model, collector.handle, spec.seed)
@@ -104,3 +108,26 @@ class ReplayResult:
 
 Progress = Callable[[int, int], None]
 """``progress(tasks_done, tasks_total)``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Measured:
+    """A task's result with what it cost where it ran (for benchmarks)."""
+
+    result: FunctionResult
+    cpu_seconds: float
+    peak_rss_mb: float
+    pid: int
+
+
+def run_task_measured(task: Task) -> Measured:
+    """``run_task`` plus its CPU time and the peak memory of the process it ran in."""
+    import os
+    import resource
+    import time
+
+    start = time.process_time()
+    result = run_task(task)
+    cpu = time.process_time() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    return Measured(result, cpu, peak, os.getpid())

@@ -1,0 +1,206 @@
+"""``lab replay TRACE``: replay a public Azure Functions trace, one deployment per function.
+
+Prints, per function and in total, for each platform model and keep-alive policy: invocations,
+cold-start share, wasted idle memory (GB-s) and the bill. ``--sensitivity`` adds the totals
+for several CPU/IO splits (the traces do not say how much of a duration is on a core).
+Bad trace files end with a message naming file, line and column, and exit status 2.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+from rich.table import Table
+
+from models.loading import ScenarioError, describe, parse_text
+from models.replay import POLICY_PRESETS, ExecutorError, ReplayResult, ReplaySpec, replay
+from models.traces import TraceError
+
+SENSITIVITY_SHARES = (0.1, 0.5, 0.9)
+
+
+def _spec(source: Path | None, overrides: dict[str, Any]) -> ReplaySpec:
+    data: dict[str, Any] = {}
+    if source is not None:
+        if not source.is_file():
+            raise TraceError(f"{source}: no such replay spec file")
+        fmt = {".toml": "toml", ".yaml": "yaml", ".yml": "yaml", ".json": "json"}.get(
+            source.suffix.lower(), "toml"
+        )
+        data = parse_text(source.read_text(encoding="utf-8"), fmt, str(source))
+    data.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return ReplaySpec.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(str(describe(exc, str(source or "replay options")))) from None
+
+
+def replay_command(
+    trace: Annotated[
+        str | None,
+        typer.Argument(help="A 2019 trace directory or a 2021 invocations CSV."),
+    ] = None,
+    spec_file: Annotated[
+        Path | None, typer.Option("--spec", help="A replay spec (.toml/.yaml/.json).")
+    ] = None,
+    function: Annotated[
+        list[str] | None, typer.Option("--function", "-f", help="Hash or 8+ char prefix.")
+    ] = None,
+    policy: Annotated[
+        list[str] | None,
+        typer.Option("--policy", "-p", help=f"Keep-alive policy: {', '.join(POLICY_PRESETS)}."),
+    ] = None,
+    cpu_share: Annotated[
+        float | None, typer.Option(help="Share of each duration on a core (default 0.5).")
+    ] = None,
+    hours: Annotated[float | None, typer.Option(help="Replay only the first N hours.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed of the reconstruction.")] = None,
+    sensitivity: Annotated[
+        bool, typer.Option(help="Also show totals for cpu shares 0.1, 0.5 and 0.9.")
+    ] = False,
+    serial: Annotated[
+        bool, typer.Option(help="Run in this process instead of a local Dask cluster.")
+    ] = False,
+    workers: Annotated[int | None, typer.Option(help="Local cluster size (default 2).")] = None,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Address of an existing Dask scheduler to use.")
+    ] = None,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Write the tidy table (.csv or .parquet).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Replay an Azure Functions trace: cold starts, idle memory and bills per function."""
+    from lab.cli import err, fail
+
+    if trace is None and spec_file is None:
+        raise fail("give a trace (directory or CSV) or --spec FILE")
+    try:
+        spec = _spec(
+            spec_file,
+            {
+                "trace": trace,
+                "functions": function or None,
+                "policies": policy or None,
+                "cpu_share": cpu_share,
+                "hours": hours,
+                "seed": seed,
+            },
+        )
+        engine = "serial" if serial and scheduler is None else "dask"
+        result = _run(spec, engine, scheduler, workers, show_progress=not as_json)
+        sensitivity_rows = _sensitivity(spec, engine, scheduler, workers) if sensitivity else []
+    except (TraceError, ScenarioError, ExecutorError) as exc:
+        raise fail(str(exc)) from None
+    if out_file is not None:
+        try:
+            _write_table(result, out_file)
+        except (OSError, ValueError) as exc:
+            raise fail(f"cannot write {out_file}: {exc}") from None
+    if as_json:
+        data = result.to_json()
+        data["sensitivity"] = sensitivity_rows
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        return
+    _print(result, sensitivity_rows)
+    if out_file is not None:
+        err.print(f"table written to {out_file}")
+
+
+def _run(
+    spec: ReplaySpec,
+    engine: Any,
+    scheduler: str | None,
+    workers: int | None,
+    show_progress: bool,
+) -> ReplayResult:
+    from lab.cli import _progress_bar
+
+    with ExitStack() as stack:
+        progress = stack.enter_context(_progress_bar()) if show_progress else None
+        task = progress.add_task("replay", total=None) if progress is not None else None
+
+        def tick(done: int, total: int) -> None:
+            if progress is not None and task is not None:
+                progress.update(task, completed=done, total=total)
+
+        return replay(spec, engine, scheduler, workers, tick)
+
+
+def _sensitivity(
+    spec: ReplaySpec, engine: Any, scheduler: str | None, workers: int | None
+) -> list[dict[str, Any]]:
+    rows = []
+    for share in SENSITIVITY_SHARES:
+        varied = spec.model_copy(update={"cpu_share": share, "cpu_share_by_function": {}})
+        result = _run(varied, engine, scheduler, workers, show_progress=False)
+        for (model, policy), total in result.totals().items():
+            rows.append(
+                {
+                    "cpu_share": share,
+                    "model": model,
+                    "policy": policy,
+                    "bill_usd": total.bill_usd.get("total", 0.0),
+                    "cold_share": total.cold_share,
+                    "idle_gb_s": total.idle_gb_s,
+                }
+            )
+    return rows
+
+
+def _write_table(result: ReplayResult, path: Path) -> None:
+    import pandas as pd
+
+    frame = pd.DataFrame(result.rows())
+    if path.suffix.lower() == ".parquet":
+        frame.to_parquet(path, index=False)
+    elif path.suffix.lower() == ".csv":
+        frame.to_csv(path, index=False)
+    else:
+        raise ValueError("use a .csv or .parquet file name")
+
+
+def _print(result: ReplayResult, sensitivity_rows: list[dict[str, Any]]) -> None:
+    from lab.cli import out
+    from lab.format import money
+
+    spec = result.spec
+    table = Table(
+        title=f"replay of {spec.trace} (seed {spec.seed}, cpu share {spec.cpu_share:g})",
+        title_justify="left",
+    )
+    for column in ("function", "model", "policy", "invocations", "cold %", "idle GB-s", "bill"):
+        table.add_column(column, justify="left" if column in {"function", "model"} else "right")
+    rows = sorted(result.functions, key=lambda r: (r.function, r.model, r.policy))
+    totals = list(result.totals().values())
+    for i, r in enumerate([*rows, *totals]):
+        table.add_row(
+            "[bold]total[/]" if i >= len(rows) else r.name,
+            r.model,
+            r.policy,
+            f"{r.invocations:,}",
+            f"{100 * r.cold_share:.3f}",
+            f"{r.idle_gb_s:,.0f}",
+            money(r.bill_usd.get("total", 0.0)),
+            end_section=i == len(rows) - 1,
+        )
+    out.print(table)
+    if sensitivity_rows:
+        sens = Table(title="sensitivity to the CPU/IO split (totals)", title_justify="left")
+        for column in ("cpu share", "model", "policy", "bill"):
+            sens.add_column(column, justify="right")
+        for row in sensitivity_rows:
+            sens.add_row(
+                f"{row['cpu_share']:g}", row["model"], row["policy"], money(row["bill_usd"])
+            )
+        out.print(sens)
+    out.print(
+        "[dim]Azure Functions traces, CC BY 4.0: Shahrad et al., USENIX ATC 2020 (2019 format); "
+        "Zhang et al., SOSP 2021 (2021 format).[/]"
+    )
