@@ -227,6 +227,12 @@ from lab.live_cli import register as register_live  # noqa: E402  (lab live|load
 
 register_live(app)
 
+from lab.replay_cli import replay_command  # noqa: E402  (lab replay TRACE)
+from lab.sweep_cli import sweep_command  # noqa: E402  (lab sweep SPEC)
+
+app.command("replay")(replay_command)
+app.command("sweep")(sweep_command)
+
 
 def main() -> None:
     try:
