@@ -78,7 +78,8 @@ def check_command(
             out.print("  [dim](no claims)[/]")
         for claim in claims:
             out.print(
-                f"  {_MARK[claim.status]}  {claim.id}: {claim.text}\n        [dim]{claim.detail}[/]",
+                f"  {_MARK[claim.status]}  {claim.id}: {claim.text}\n"
+                f"        [dim]{claim.detail}[/]",
                 highlight=False,
             )
             passed += claim.status == "pass"

@@ -19,6 +19,7 @@ print *why* a claim passed or failed, e.g. ``0.0998 <= 0.15``.
 from __future__ import annotations
 
 import ast
+import itertools
 import math
 import operator
 from collections.abc import Callable, Sequence
@@ -56,7 +57,9 @@ def _change(new: float, old: float) -> float:
     return _ratio(new, old) - 1.0
 
 
-def _approx(value: float, target: float, rel: float | None = None, abs: float | None = None) -> bool:
+def _approx(
+    value: float, target: float, rel: float | None = None, abs: float | None = None
+) -> bool:
     if rel is None and abs is None:
         rel = 0.10
     limit = max(rel * math.fabs(target) if rel is not None else 0.0, abs or 0.0)
@@ -68,11 +71,11 @@ def _between(value: float, low: float, high: float) -> bool:
 
 
 def _increasing(*values: float) -> bool:
-    return all(a < b for a, b in zip(values, values[1:], strict=False))
+    return all(a < b for a, b in itertools.pairwise(values))
 
 
 def _decreasing(*values: float) -> bool:
-    return all(a > b for a, b in zip(values, values[1:], strict=False))
+    return all(a > b for a, b in itertools.pairwise(values))
 
 
 def _mean(*values: float) -> float:

@@ -52,7 +52,7 @@ def solve_least_squares(rows: list[list[float]], targets: list[float]) -> list[f
     ata = [[sum(r[i] * r[j] for r in rows) for j in range(n)] for i in range(n)]
     atb = [sum(r[i] * t for r, t in zip(rows, targets, strict=True)) for i in range(n)]
     # Gaussian elimination with partial pivoting
-    m = [row[:] + [b] for row, b in zip(ata, atb, strict=True)]
+    m = [[*row[:], b] for row, b in zip(ata, atb, strict=True)]
     for col in range(n):
         pivot = max(range(col, n), key=lambda r: abs(m[r][col]))
         if abs(m[pivot][col]) < 1e-12:
@@ -113,10 +113,10 @@ def fit_single() -> Fit:
         ):
             rows.append([v / seen for v in row])
             targets.append(1.0)
-    c, l, u, k = solve_least_squares(rows, targets)
-    fit = Fit({"compile_ms_per_kb": c, "load_ms_per_kb": l, "unbilled_ms": u, "init_ms": k})
+    c, load, u, k = solve_least_squares(rows, targets)
+    fit = Fit({"compile_ms_per_kb": c, "load_ms_per_kb": load, "unbilled_ms": u, "init_ms": k})
     for size in SEED:
-        before, after = c * size + k, l * size + k
+        before, after = c * size + k, load * size + k
         _record(fit, size, (u + before, u + after, before, after))
     return fit
 
@@ -140,7 +140,9 @@ def fit_per_app(handler_ms: float = HANDLER_MS) -> Fit:
             targets.append(1.0)
     d, u, g, *cached = solve_least_squares(rows, targets)
     framework = g / d
-    load = min((kc - handler_ms) / (size + framework) for kc, size in zip(cached, sizes))
+    load = min(
+        (kc - handler_ms) / (size + framework) for kc, size in zip(cached, sizes, strict=True)
+    )
     params = {
         "saving_ms_per_kb": d,
         "compile_ms_per_kb": d + load,

@@ -97,8 +97,7 @@ def handout_html(run: LessonRun, answers: bool = True) -> str:
                 else f"{knob.min:g} … {knob.max:g}"
             )
             body.append(
-                f"<li><b>{esc(knob.label)}</b> (now {esc(str(knob.default))}; try {esc(span)})"
-                "</li>"
+                f"<li><b>{esc(knob.label)}</b> (now {esc(str(knob.default))}; try {esc(span)})</li>"
             )
         body.append("</ul>")
     body.append(f"<h2>Summary</h2>{_md(run.summary)}")

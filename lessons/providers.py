@@ -212,7 +212,9 @@ def _live_module_state(args: Mapping[str, Any]) -> dict[str, Any]:
             "name": "module-state-hazard",
             "workload": {
                 "arrivals": {"kind": "explicit", "times": [0.0] * waves + [0.3] * waves},
-                "routes": [{"name": "/me", "work": [{"cpu": "1ms"}, {"io": "80ms"}, {"cpu": "1ms"}]}],
+                "routes": [
+                    {"name": "/me", "work": [{"cpu": "1ms"}, {"io": "80ms"}, {"cpu": "1ms"}]}
+                ],
             },
             "function": {"memory_mb": 1024},
             "platforms": {"traditional": {}, "fluid": {}},

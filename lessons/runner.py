@@ -43,7 +43,7 @@ from pydantic import ValidationError
 
 from lessons.derived import derived_metrics
 from lessons.expr import ExprError, UnknownName, evaluate, evaluate_traced, names, parse
-from lessons.loader import LessonError, LessonFile, find_lesson, lesson_paths, read_lesson
+from lessons.loader import LessonFile, find_lesson, lesson_paths, read_lesson
 from lessons.providers import LIVE_PROVIDERS, PROVIDERS, Unavailable, provide
 from lessons.spec import Knob, Lesson, RunSpec, Source
 from lessons.text import placeholders, render
@@ -82,9 +82,11 @@ class _Missing(Exception):
 
 def _walk(value: Any, path: tuple[str | int, ...], what: str) -> Any:
     for i, key in enumerate(path):
-        if isinstance(value, dict) and key in value:
-            value = value[key]
-        elif isinstance(value, list) and isinstance(key, int) and -len(value) <= key < len(value):
+        in_dict = isinstance(value, dict) and key in value
+        in_list = (
+            isinstance(value, list) and isinstance(key, int) and -len(value) <= key < len(value)
+        )
+        if in_dict or in_list:
             value = value[key]
         else:
             here = ".".join(str(k) for k in path[:i]) or what
@@ -164,7 +166,9 @@ class PredictionView:
             said = self.choices[index]
             verdict = "Right" if correct else "Not quite"
             head = f"**{verdict}.** You predicted *{said}*; the lab measured *{self.answer_text}*."
-            return Reveal(correct, index, self.answer, self.answer_text, head + "\n\n" + self.reveal)
+            return Reveal(
+                correct, index, self.answer, self.answer_text, head + "\n\n" + self.reveal
+            )
         value = float(guess)
         answer = float(self.answer)
         limit = self.tolerance * abs(answer) if answer else self.tolerance
@@ -436,9 +440,7 @@ class LessonRun:
 
         return resolve
 
-    def _render(
-        self, text: str, place: str, resolve: Any = None, missing_ok: bool = True
-    ) -> str:
+    def _render(self, text: str, place: str, resolve: Any = None, missing_ok: bool = True) -> str:
         try:
             return render(text, resolve or self.resolver())
         except _Missing as missing:
@@ -607,7 +609,9 @@ class LessonRun:
                     try:
                         value = _walk(self.summary_of(run, model), keys, f"{run}.{model}")
                     except ExprError as exc:
-                        raise self.file.error(f"charts[{i}].metric", str(exc), chart.metric) from None
+                        raise self.file.error(
+                            f"charts[{i}].metric", str(exc), chart.metric
+                        ) from None
                     if isinstance(value, int | float) and math.isfinite(value):
                         view.rows.append((title, model, float(value) * chart.scale))
             views.append(view)
