@@ -17,6 +17,7 @@ import argparse
 import json
 import resource
 import statistics
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,7 @@ def run_once(spec: ReplaySpec, workers: int) -> dict[str, Any]:
 
     def tick(done: int, total: int) -> None:
         done_at.append(time.perf_counter() - wall)
-        print(f"    {done}/{total} tasks, {done_at[-1]:.0f} s", flush=True)
+        print(f"    {done}/{total} tasks, {done_at[-1]:.0f} s", file=sys.stderr, flush=True)
 
     measured: list[Measured] = run_tasks(
         run_task_measured, tasks, "dask", None, workers, tick, cost=_cost
@@ -94,7 +95,7 @@ def main() -> None:
     for workers in args.workers:
         runs = []
         for i in range(args.repeats):
-            print(f"  {workers} worker(s), run {i + 1}/{args.repeats}", flush=True)
+            print(f"  {workers} worker(s), run {i + 1}/{args.repeats}", file=sys.stderr, flush=True)
             run = run_once(spec, workers)
             if exact is None:
                 exact = run["_exact"]
@@ -108,6 +109,7 @@ def main() -> None:
                 f"{run['invocations_per_cpu_second']:,.0f} invocations/CPU-s, "
                 f"peak {run['peak_rss_mb_max_process']:.0f} MB (one process), "
                 f"{run['peak_rss_mb_all_processes']:.0f} MB (all)",
+                file=sys.stderr,
                 flush=True,
             )
         median_wall = statistics.median(r["wall_seconds"] for r in runs)

@@ -34,6 +34,10 @@ def _spec(source: Path | None, overrides: dict[str, Any]) -> ReplaySpec:
             source.suffix.lower(), "toml"
         )
         data = parse_text(source.read_text(encoding="utf-8"), fmt, str(source))
+        trace = data.get("trace")
+        beside = source.parent / trace if isinstance(trace, str) else None
+        if beside is not None and not Path(str(trace)).is_absolute() and beside.exists():
+            data["trace"] = str(beside)  # a trace path is relative to the spec file
     data.update({k: v for k, v in overrides.items() if v is not None})
     try:
         return ReplaySpec.model_validate(data)

@@ -28,6 +28,11 @@ def load_sweep(path: Path) -> SweepSpec:
     if fmt is None:
         raise ScenarioError(f"{path}: expected a .toml, .yaml or .json sweep file")
     data = parse_text(path.read_text(encoding="utf-8"), fmt, str(path))
+    replay = data.get("replay")
+    if isinstance(replay, dict) and isinstance(replay.get("trace"), str):
+        beside = path.parent / replay["trace"]
+        if not Path(replay["trace"]).is_absolute() and beside.exists():
+            replay["trace"] = str(beside)  # a trace path is relative to the sweep file
     try:
         return SweepSpec.model_validate(data)
     except ValidationError as exc:

@@ -80,3 +80,32 @@ def test_replay_of_a_function_with_no_invocations_is_all_zero(tmp_path: Path) ->
     for task in tasks_of(spec):
         result = run_task(task)
         assert result.invocations == 0 and result.cold_share == 0.0 and result.idle_s == 0.0
+
+
+def test_fast_fluid_replay_matches_simpy_exactly_on_the_2019_sample() -> None:
+    spec = ReplaySpec(
+        trace=str(SAMPLE_2019),
+        hours=0.1,
+        functions=["47658c9c", "308ecb6c", "8203ff88", "02158978"],
+        platforms={"fluid": {}, "small": {"preset": "fluid", "concurrency": 4, "keep_alive": 5}},
+        cpu_share=0.9,
+    )
+    pairs = _both(spec)
+    assert len(pairs) == 8
+    for fast, exact in pairs:
+        assert fast.engine == "fast" and exact.engine == "simpy"  # type: ignore[attr-defined]
+        assert fast.totals() == exact.totals()  # type: ignore[attr-defined]
+    assert max(f.instances_max for f, _ in pairs) > 3  # type: ignore[attr-defined]
+
+
+def test_fast_fluid_replay_matches_simpy_with_joins_sharing_and_timeouts() -> None:
+    spec = ReplaySpec(
+        trace=str(SAMPLE_2021),
+        platforms={"fluid": {"max_duration": 3.0, "concurrency": 3, "keep_alive": 20}},
+        function={"provision": 0.05, "runtime_init": 0.2, "module_init": 0.3, "vcpus": 1.5},
+        cpu_share=0.9,
+    )
+    pairs = _both(spec)
+    assert sum(f.timed_out for f, _ in pairs) > 50  # type: ignore[attr-defined]
+    for fast, exact in pairs:
+        assert fast.totals() == exact.totals()  # type: ignore[attr-defined]
