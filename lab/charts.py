@@ -94,7 +94,12 @@ def instance_timeline(
             x=alt.X("start:Q", title="time (s)", scale=x_scale),
             x2="end:Q",
             y=y,
-            color=alt.Color("activity:N", scale=_kind_scale(), title="activity"),
+            color=alt.Color(
+                "activity:N",
+                scale=_kind_scale(),
+                title="activity",
+                legend=alt.Legend(labelLimit=220),
+            ),
             tooltip=[
                 "instance:N",
                 "activity:N",
@@ -228,7 +233,9 @@ def latency_chart(
                 x=alt.X("from_ms:Q", title="latency (ms)"),
                 x2="to_ms:Q",
                 y=alt.Y("sum(requests):Q", title="requests", stack="zero"),
-                color=alt.Color("start:N", scale=scale, title="started"),
+                color=alt.Color(
+                    "start:N", scale=scale, title="started", legend=alt.Legend(orient="bottom")
+                ),
                 tooltip=["model:N", "start:N", "from_ms:Q", "to_ms:Q", "requests:Q"],
             )
         )
@@ -273,7 +280,12 @@ def bill_chart(
         .encode(
             y=alt.Y("model:N", title=None),
             x=alt.X("sum(usd):Q", title="USD"),
-            color=alt.Color("component:N", scale=scale, title="component"),
+            color=alt.Color(
+                "component:N",
+                scale=scale,
+                title="component",
+                legend=alt.Legend(orient="bottom", columns=2),
+            ),
             tooltip=["model:N", "component:N", "amount:N", "total:N"],
         )
         .properties(title=title, width=380, height=110)

@@ -26,6 +26,8 @@ from lab.view.timeline import QUEUE_LANE, Timeline
 ACTIVITY = ("cpu", "io", "bg_cpu", "bg_io", "queued", "idle")
 """Kinds a lane bin can show, most telling first (ties go to the earlier one)."""
 
+CODE_LOADS = ("compile", "cache_load")
+
 ACTIVE_MIN = 0.1
 """A bin shows the lane's work rather than idle once work fills this share of it."""
 
@@ -144,12 +146,15 @@ class Mark:
 
 
 def cold_start_marks(timeline: Timeline, lanes: list[int] | None = None) -> list[Mark]:
-    """Every cold-start phase and chunk load on the given lanes (all lanes by default)."""
+    """Every cold-start phase and chunk load on the given lanes (all lanes by default).
+    Phases that took no time are left out, except code loads (a cache hit is news)."""
     wanted = None if lanes is None else set(lanes)
     return [
         Mark(s.lane, s.start, s.end, s.kind, s.detail)
         for s in timeline.spans
-        if s.kind in COLD_START_PHASES and (wanted is None or s.lane in wanted)
+        if s.kind in COLD_START_PHASES
+        and (wanted is None or s.lane in wanted)
+        and (s.end > s.start or s.kind in CODE_LOADS)
     ]
 
 

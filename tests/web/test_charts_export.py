@@ -1,0 +1,118 @@
+"""Chart builders (pure functions of view-model data) and the files users download."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from lab import charts
+from lab.view import build_timeline
+from lab.view.series import (
+    cold_start_marks,
+    lane_bins,
+    latency_edges,
+    latency_histogram,
+    load_series,
+)
+from lab.view.sweep import BreakEven, SweepPoint
+from lab.web_export import chart_png, chart_svg, comparison_csv, summary_csv
+from lab.web_scenarios import scenario_from_upload, scenario_text
+from models.loading import DEFAULT_SCENARIO, ScenarioError, builtin_scenario, scenario_from_text
+from models.run import simulate
+
+
+@pytest.fixture(scope="module")
+def run():
+    result = simulate(builtin_scenario(DEFAULT_SCENARIO))
+    return result, {n: build_timeline(m.events or [], m.end_time) for n, m in result.models.items()}
+
+
+def rows(chart) -> int:
+    return sum(len(values) for values in chart.to_dict().get("datasets", {}).values())
+
+
+def test_the_whole_run_stays_under_ten_thousand_marks(run) -> None:
+    _result, timelines = run
+    lanes = {}
+    for name, t in timelines.items():
+        binned = lane_bins(t, max_marks=3500)
+        lanes[name] = (binned, cold_start_marks(t, binned.lanes))
+    overview = charts.run_overview(lanes, {n: load_series(t) for n, t in timelines.items()})
+    assert 0 < rows(overview) < charts.MAX_MARKS
+    spans = sum(len(t.spans) for t in timelines.values())
+    assert spans > 100_000  # what it would cost to draw every span
+
+
+def test_replay_chart_clips_spans_to_the_cursor(run) -> None:
+    _result, timelines = run
+    timeline = timelines["fluid"]
+    spans = timeline.spans_between(100.0, 130.0)
+    frame = charts.window_frame(spans, 100.0, 160.0, 130.0)
+    assert frame["end"].max() <= 130.0 and frame["start"].min() >= 100.0
+    assert frame["running"].any()  # requests still going at the cursor are cut there
+    chart = charts.replay_chart(spans, [0], 100.0, 160.0, 130.0, "fluid")
+    spec = chart.to_dict()
+    assert spec["layer"][1]["mark"]["type"] == "rule"
+    assert spec["layer"][0]["encoding"]["x"]["scale"]["domain"] == [100.0, 160.0]
+
+
+def test_latency_and_bill_charts_use_the_runs_numbers(run) -> None:
+    result, timelines = run
+    edges = latency_edges(list(timelines.values()))
+    hists = {n: latency_histogram(t, edges) for n, t in timelines.items()}
+    frame = charts.latency_frame(hists)
+    for name, model in result.models.items():
+        assert (
+            frame[frame.model == name]["requests"].sum() == model.metrics["requests"]["completed"]
+        )
+    bills = {n: dict(m.bill.components) for n, m in result.models.items()}
+    bill = charts.bill_frame(bills)
+    for name, model in result.models.items():
+        assert bill[bill.model == name]["usd"].sum() == pytest.approx(model.bill.total)
+
+
+def test_breakeven_chart_marks_the_crossing_and_the_scenario() -> None:
+    points = [SweepPoint(s, {"traditional": 10.0, "fluid": 20.0 * s}) for s in (0.1, 0.5, 1.0)]
+    chart = charts.breakeven_chart(points, BreakEven(0.5, "crosses"), 0.1)
+    spec = chart.to_dict()
+    rules = next(d for d in spec["datasets"].values() if d and "style" in d[0])
+    assert [(r["cpu_share"], r["label"]) for r in rules] == [
+        (0.5, "break-even 50%"),
+        (0.1, "this scenario 10%"),
+    ]
+
+
+def test_charts_export_as_png_and_svg() -> None:
+    points = [SweepPoint(s, {"traditional": 10.0, "fluid": 20.0 * s}) for s in (0.1, 1.0)]
+    chart = charts.breakeven_chart(points, BreakEven(None, "always_saves"))
+    png = chart_png(chart, scale=1)
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 2000
+    svg = chart_svg(chart)
+    assert svg.lstrip().startswith("<svg") and "USD per million requests" in svg
+
+
+def test_csv_exports_every_number(run) -> None:
+    result, _ = run
+    summaries = {n: m.summary() for n, m in result.models.items()}
+    table = list(csv.reader(io.StringIO(summary_csv(summaries, "ai-streaming"))))
+    assert table[0] == ["scenario", "metric", "traditional", "fluid"]
+    by_metric = {row[1]: row for row in table[1:]}
+    assert float(by_metric["bill_usd.total"][3]) == pytest.approx(result.models["fluid"].bill.total)
+    assert int(by_metric["cold_starts"][2]) == result.models["traditional"].metrics["cold_starts"]
+    shown = list(csv.reader(io.StringIO(comparison_csv(summaries))))
+    assert shown[0] == ["", "traditional", "fluid"]
+    assert ["bill total", "$2.00", "$0.1446"] in shown
+
+
+def test_scenario_files_round_trip_and_uploads_are_checked() -> None:
+    scenario = builtin_scenario("db-api")
+    for fmt in ("yaml", "json"):
+        assert scenario_from_text(scenario_text(scenario, fmt), fmt) == scenario
+    loaded, _text, fmt = scenario_from_upload("x.yml", scenario_text(scenario, "yaml").encode())
+    assert loaded == scenario and fmt == "yaml"
+    with pytest.raises(ScenarioError, match=r"x\.txt: unknown file type"):
+        scenario_from_upload("x.txt", b"name = 'x'")
+    with pytest.raises(ScenarioError, match=r"workload: missing"):
+        scenario_from_upload("x.toml", b"name = 'x'")

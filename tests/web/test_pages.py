@@ -1,0 +1,219 @@
+"""Replay, bill calculator, scenario editor and live pages (AppTest)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import yaml
+
+from lab.format import count, money, percent
+from lab.view import build_timeline, state_at
+from lab.view.sweep import MONTH_S, break_even, cpu_share_sweep, monthly_costs
+from lab.view.whatif import read_knobs, with_compared_models
+from lab.web_scenarios import scenario_text
+from models.loading import DEFAULT_SCENARIO, MAX_SCENARIO_BYTES, builtin_scenario
+from models.prices import price_preset
+from models.run import simulate
+from tests.helpers import make_scenario
+from tests.web.conftest import chart_specs, encodings, metrics, open_page
+
+
+@pytest.fixture(scope="module")
+def default():
+    return with_compared_models(builtin_scenario(DEFAULT_SCENARIO))
+
+
+# --- animated replay --------------------------------------------------------------------
+
+
+def test_replay_plays_and_draws_the_run_at_the_cursor(app, default) -> None:
+    open_page(app, "replay")
+    assert app.session_state["replay.cursor"] == 0.0
+    app.button(key="replay.play").click().run()
+    assert app.session_state["replay.playing"]
+    time.sleep(0.3)
+    app.run()  # one tick of the fragment: the cursor moved with the clock
+    cursor = app.session_state["replay.cursor"]
+    assert cursor > 0.0
+    spec = chart_specs(app)[0]
+    assert {
+        ("x", "start"),
+        ("x2", "end"),
+        ("y", "instance"),
+        ("color", "activity"),
+        ("x", "t"),
+    } <= (encodings(spec))
+    layers = spec["vconcat"][0]["layer"]
+    rule = next(layer for layer in layers if layer["mark"]["type"] == "rule")
+    assert rule["encoding"]["x"]["field"] == "t"
+    app.button(key="replay.play").click().run()  # pause
+    assert not app.session_state["replay.playing"]
+
+
+def test_replay_meters_are_the_frame_at_the_cursor(app, default) -> None:
+    open_page(app, "replay")
+    app.slider(key="replay.cursor").set_value(5000.0).run()
+    timeline = build_timeline(simulate(default).models["traditional"])
+    frame = state_at(timeline, 5000.0)
+    shown = metrics(app)
+    assert shown["instances alive"] == count(len(frame.lanes))
+    assert shown["requests in flight"] == count(frame.in_flight)
+    assert shown["cold starts so far"] == count(frame.meters.cold_starts)
+    assert shown["bill so far"] == money(frame.meters.bill_total)
+    assert shown["arrived / done"] == (
+        f"{count(frame.counts['arrived'])} / {count(frame.counts['completed'])}"
+    )
+    app.radio(key="replay.model").set_value("fluid").run()  # another run: back to the start
+    assert app.session_state["replay.cursor"] == 0.0
+    assert not app.exception
+
+
+# --- bill calculator --------------------------------------------------------------------
+
+
+def test_bill_calculator_shows_simulated_monthly_bills_and_their_sources(app, default) -> None:
+    open_page(app, "bill")
+    volume = round(0.05 * MONTH_S)
+    assert app.number_input(key="bill.requests").value == volume
+    costs = monthly_costs(default, float(volume), 500)
+    shown = metrics(app)
+    for name, cost in costs.items():
+        assert shown[f"monthly bill ({name})"] == money(cost.monthly)
+    text = " ".join(m.value for m in app.markdown)
+    for name in ("vercel-traditional-pro", "vercel-fluid-iad1"):
+        preset = price_preset(name)
+        assert f"as of {preset.as_of}" in text
+        assert preset.sources[0] in text
+    # Vercel's legacy list price never catches up with Fluid on this work
+    assert "no break-even" in app.success[0].value
+    spec = chart_specs(app)[0]
+    assert {("x", "cpu_share"), ("y", "usd_per_million"), ("color", "model")} <= encodings(spec)
+
+
+def test_break_even_against_lambda_prices_is_the_simulated_one(app, default) -> None:
+    open_page(app, "bill")
+    app.selectbox(key="bill.prices_traditional").set_value("aws-lambda-x86-us-east-1").run()
+    assert not app.exception
+    priced = default.with_changes(**{"platforms.traditional.prices": "aws-lambda-x86-us-east-1"})
+    volume = float(round(0.05 * MONTH_S))
+    even = break_even(cpu_share_sweep(priced, volume, sample=200))
+    assert even.status == "crosses"
+    assert f"about **{percent(even.cpu_share, 0)} CPU**" in app.info[0].value
+    assert "This scenario's work is 10% CPU" in app.info[0].value
+    shown = metrics(app)
+    costs = monthly_costs(priced, volume, 500)
+    assert shown["monthly bill (traditional)"] == money(costs["traditional"].monthly)
+    app.number_input(key="bill.requests").set_value(1_000_000).run()
+    assert metrics(app)["monthly bill (fluid)"] == money(
+        monthly_costs(priced, 1_000_000.0, 500)["fluid"].monthly
+    )
+
+
+# --- scenario editor --------------------------------------------------------------------
+
+BAD = b"""name = "broken"
+[workload]
+arrivals = { kind = "poisson", rate = -1 }
+requests = 10
+[[workload.routes]]
+name = "/"
+work = [ { cpu = "1ms" } ]
+"""
+
+
+def test_a_bad_upload_shows_the_field_and_the_app_keeps_working(app, default) -> None:
+    before = metrics(app)
+    open_page(app, "editor")
+    app.file_uploader(key="editor.upload").set_value(("broken.toml", BAD, "text/plain")).run()
+    assert not app.exception
+    message = app.error[0].value
+    assert message.startswith("broken.toml: the scenario is not valid")
+    assert "workload.arrivals.rate: got -1; expected > 0" in message
+    assert app.session_state["lab.base"] == default  # still the scenario in use
+    open_page(app, "playground")
+    assert metrics(app) == before
+
+
+def test_an_oversized_or_undecodable_upload_is_refused(app) -> None:
+    open_page(app, "editor")
+    big = b"# " + b"x" * MAX_SCENARIO_BYTES
+    app.file_uploader(key="editor.upload").set_value(("big.toml", big, "text/plain")).run()
+    assert app.error[0].value == f"big.toml: larger than {MAX_SCENARIO_BYTES // 1000} kB"
+    app.file_uploader(key="editor.upload").set_value(("bin.json", b"\xff\xfe", "text/plain")).run()
+    assert app.error[0].value == "bin.json: not UTF-8 text"
+
+
+def test_a_good_upload_becomes_the_scenario_every_page_shows(app, default) -> None:
+    mine = default.with_changes(**{"name": "mine", "workload.requests": 200})
+    open_page(app, "editor")
+    data = scenario_text(mine, "yaml").encode()
+    app.file_uploader(key="editor.upload").set_value(("mine.yaml", data, "text/plain")).run()
+    assert not app.error
+    assert app.session_state["lab.base"] == mine
+    assert yaml.safe_load(app.text_area(key="editor.text").value)["name"] == "mine"
+    open_page(app, "playground")
+    result = simulate(mine, keep_events=False)
+    assert metrics(app)["bill (fluid)"] == money(result.models["fluid"].bill.total)
+    assert app.select_slider(key="knob.requests").value == 200
+
+
+def test_editing_and_applying_text(app) -> None:
+    open_page(app, "editor")
+    text = app.text_area(key="editor.text").value
+    assert text.startswith('name = "ai-streaming"')  # the built-in's source, comments and all
+    app.text_area(key="editor.text").input(text.replace("rate = 0.05", "rate = 0.1")).run()
+    app.button(key="editor.apply").click().run()
+    assert not app.error
+    assert app.session_state["lab.base"].workload.arrivals.rate == 0.1
+    app.text_area(key="editor.text").input(text.replace("memory_mb = 2048", "memory_mb = 1")).run()
+    app.button(key="editor.apply").click().run()
+    assert "function.memory_mb: got 1; expected >= 128" in app.error[0].value
+    assert app.session_state["lab.base"].workload.arrivals.rate == 0.1  # unchanged
+    app.selectbox(key="editor.builtin").set_value("db-api")
+    app.button(key="editor.load").click().run()
+    assert app.session_state["lab.base"].name == "db-api"
+    assert not app.error
+    names = [b.proto.label for b in app.get("download_button")]
+    assert "Download this text" in names
+
+
+# --- live runtime -----------------------------------------------------------------------
+
+
+def test_live_page_runs_real_processes_and_bills_their_events(app) -> None:
+    tiny = with_compared_models(
+        make_scenario(
+            [{"cpu": "5ms"}, {"io": "30ms"}],
+            {"kind": "poisson", "rate": 2.0},
+            requests=3,
+            function={"memory_mb": 1024, "bundle": [{"name": "fw", "size_kb": 20, "eager": True}]},
+        )
+    )
+    app.session_state["lab.base"] = tiny
+    app.session_state["lab.base_source"] = "test"
+    app.session_state["lab.knobs"] = read_knobs(tiny)
+    open_page(app, "live")
+    assert "No live run yet" in app.info[0].value
+    app.select_slider(key="live.requests").set_value(3)
+    app.radio(key="live.model").set_value("fluid")
+    app.button(key="live.start").click().run()
+    session = app.session_state["live.session"]
+    try:
+        deadline = time.monotonic() + 60
+        while session.running and time.monotonic() < deadline:
+            time.sleep(0.3)
+            app.run()
+        assert not session.running, "the live run did not finish within a minute"
+        app.run()
+        assert not app.exception
+        assert session.error is None
+        shown = metrics(app)
+        live = session.result.result
+        assert shown["bill (live fluid)"] == money(live.bill.total)
+        assert live.metrics["requests"]["completed"] == 3
+        assert shown["arrived / done"] == "3 / 3"
+        assert "bill (simulated fluid)" in shown
+        assert int(shown["events received"].replace(",", "")) == len(session.events)
+    finally:
+        session.stop()
