@@ -101,6 +101,9 @@ def read_lesson(path: Path | str) -> LessonFile:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         line = getattr(exc, "lineno", None)
+        if line is None:
+            found = re.search(r"at line (\d+)", str(exc))
+            line = int(found.group(1)) if found else None
         raise LessonError(path, "", f"not valid TOML: {exc}", line) from None
     try:
         lesson = Lesson.model_validate(data)

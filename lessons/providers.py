@@ -172,12 +172,15 @@ def _live_bytecode(args: Mapping[str, Any]) -> dict[str, Any]:
     """
     coldstart, replay, runtime = _live_modules()
     repeats = int(args.get("repeats", 3))
+    gap = float(args.get("gap_s", 0.8))  # time for an instance to publish its cache
     table: dict[str, Any] = {}
     for kb in args.get("sizes", (250, 550, 800)):
         medians: dict[str, float] = {}
         hits = 0
         for mode in ("off", "merged"):
-            scenario = coldstart.cold_start_scenario(kb, mode, repeats + 1)
+            scenario = coldstart.cold_start_scenario(kb, mode, repeats + 1).with_changes(
+                **{"workload.arrivals.rate": 1.0 / gap}
+            )
             run = replay.run_live(scenario, "traditional", options=runtime.LiveOptions())
             rows = coldstart.phases_by_instance(run.events)[1:]
             if mode == "merged":

@@ -546,8 +546,12 @@ class LessonRun:
         if view.values is None:
             assert view.min is not None and view.max is not None
             value = min(max(float(value), view.min), view.max)
-            if isinstance(view.default, int) and float(value).is_integer():
-                value = int(value)
+            if view.step:
+                value = view.min + round((value - view.min) / view.step) * view.step
+                value = min(value, view.max)
+            whole = all(float(x).is_integer() for x in (view.min, view.max, view.step or 1))
+            if isinstance(view.default, int) or (whole and float(value).is_integer()):
+                value = round(value)
         elif value not in view.values:
             raise ValueError(f"{value!r} is not one of {view.values}")
         index = self.lesson.knobs.index(spec)
