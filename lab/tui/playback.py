@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lab.tui.clock import WINDOW_WALL_S, nearest_speed
+from lab.tui.raster import SpanArrays
 from lab.view import MeterTrack, Timeline, build_timeline
 from lab.view.meters import SAMPLES
 from models.run import RunResult, simulate
@@ -33,6 +34,8 @@ class Playback:
     event_times: list[float]
     """Sorted distinct event times of every model: where "step" stops."""
     end_time: float
+    spans: dict[str, SpanArrays]
+    """Each model's spans as arrays, for drawing any window quickly."""
 
     @property
     def models(self) -> list[str]:
@@ -63,7 +66,8 @@ def build_playback(scenario: Scenario) -> Playback:
         )
     )
     end = max((t.end_time for t in timelines.values()), default=0.0)
-    return Playback(scenario, result, timelines, times.tolist(), end)
+    spans = {name: SpanArrays.of(t.spans) for name, t in timelines.items()}
+    return Playback(scenario, result, timelines, times.tolist(), end, spans)
 
 
 class PlaybackCache:

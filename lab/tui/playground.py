@@ -70,6 +70,7 @@ class PlaygroundScreen(Screen[None]):
         self._last_tick = 0.0
         self._first = True
         self._changed = False
+        self._panels: list[ModelPanel] = []
 
     def compose(self) -> ComposeResult:
         yield ClockBar(id="clock")
@@ -120,7 +121,9 @@ class PlaygroundScreen(Screen[None]):
                 playback.timelines[model],
                 playback.result.models[model],
                 playback.scenario.platforms[model],
+                playback.spans[model],
             )
+        self._panels = list(self.query(ModelPanel))
         self.clock.end_time = playback.end_time
         self.clock.event_times = playback.event_times
         if self._first:
@@ -186,7 +189,7 @@ class PlaygroundScreen(Screen[None]):
         self.query_one(ClockBar).show(self.clock, title, self.busy)
         if self.playback is None:
             return
-        for panel in self.query(ModelPanel):
+        for panel in self._panels:
             panel.show(self.clock.t, self.clock.window)
 
     # --- actions -------------------------------------------------------------------------

@@ -56,69 +56,120 @@ class Raster:
     codes: np.ndarray
     counts: np.ndarray
 
+    @property
+    def shown(self) -> np.ndarray:
+        """The count drawn in each cell: 2-10 where requests overlap on work, else 0."""
+        overlap = _IS_COUNTED[np.maximum(self.codes, 0)] & (self.codes >= 0) & (self.counts >= 2)
+        return np.where(overlap, np.minimum(self.counts, 10), 0)
 
-def raster(spans: Sequence[Span], rows: dict[int, int], t0: float, t1: float, width: int) -> Raster:
+
+@dataclass(slots=True)
+class SpanArrays:
+    """A timeline's spans as columns (built once per run), for window queries in numpy."""
+
+    lane: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    kind: np.ndarray
+    """``CODE`` of the span's kind (spans of other kinds are left out)."""
+
+    @classmethod
+    def of(cls, spans: Sequence[Span]) -> SpanArrays:
+        picked = [(s.lane, s.start, s.end, CODE[s.kind]) for s in spans if s.kind in CODE]
+        if not picked:
+            empty = np.zeros(0)
+            return cls(empty.astype(np.int64), empty, empty, empty.astype(np.int64))
+        lane, start, end, kind = zip(*picked, strict=True)
+        order = np.argsort(np.asarray(start), kind="stable")
+        return cls(
+            np.asarray(lane, dtype=np.int64)[order],
+            np.asarray(start, dtype=np.float64)[order],
+            np.asarray(end, dtype=np.float64)[order],
+            np.asarray(kind, dtype=np.int64)[order],
+        )
+
+    def between(self, t0: float, t1: float) -> SpanArrays:
+        """Spans overlapping ``[t0, t1]`` (instants at ``t0`` included)."""
+        hi = int(np.searchsorted(self.start, t1, side="right"))
+        end = self.end[:hi]
+        keep = (end > t0) | ((end == t0) & (self.start[:hi] == t0))
+        return SpanArrays(
+            self.lane[:hi][keep], self.start[:hi][keep], end[keep], self.kind[:hi][keep]
+        )
+
+    def has_lane(self, lane: int) -> bool:
+        return bool((self.lane == lane).any())
+
+
+_IS_REQUEST = np.array([k in REQUEST_KINDS for k in PRIORITY])
+_IS_COUNTED = np.zeros(max(TIMEOUT, RECYCLED, FAILED) + 1, dtype=bool)
+_IS_COUNTED[: len(PRIORITY)] = _IS_REQUEST
+_IS_PHASE = np.array([k not in REQUEST_KINDS and k != "idle" for k in PRIORITY])
+
+
+def raster(
+    spans: Sequence[Span] | SpanArrays, rows: dict[int, int], t0: float, t1: float, width: int
+) -> Raster:
     """Lay ``spans`` (lane -> row via ``rows``; other lanes are skipped) over ``width`` columns
     covering ``[t0, t1)``."""
     n_rows = max(len(rows), 1)
     codes = np.full((n_rows, max(width, 1)), EMPTY, dtype=np.int16)
-    counts = np.zeros((n_rows, max(width, 1)), dtype=np.int32)
-    if not spans or width <= 0 or t1 <= t0:
+    counts = np.zeros((n_rows, max(width, 1)), dtype=np.int64)
+    arrays = spans if isinstance(spans, SpanArrays) else SpanArrays.of(spans)
+    if not len(arrays.start) or width <= 0 or t1 <= t0 or not rows:
         return Raster(codes, counts)
-    picked = [s for s in spans if s.lane in rows and s.kind in CODE]
-    if not picked:
-        return Raster(codes, counts)
+    lanes = np.fromiter(rows, dtype=np.int64, count=len(rows))
+    order = np.argsort(lanes)
+    sorted_lanes = lanes[order]
+    pos = np.clip(np.searchsorted(sorted_lanes, arrays.lane), 0, len(lanes) - 1)
+    on_rows = sorted_lanes[pos] == arrays.lane
+    row_of_lane = np.fromiter(rows.values(), dtype=np.int64, count=len(rows))[order]
     dt = (t1 - t0) / width
-    row = np.fromiter((rows[s.lane] for s in picked), dtype=np.int64, count=len(picked))
-    start = np.fromiter((s.start for s in picked), dtype=np.float64, count=len(picked))
-    end = np.fromiter((s.end for s in picked), dtype=np.float64, count=len(picked))
-    kind = np.fromiter((CODE[s.kind] for s in picked), dtype=np.int64, count=len(picked))
-    is_req = np.fromiter(
-        (s.kind in REQUEST_KINDS for s in picked), dtype=np.bool_, count=len(picked)
-    )
-    x0 = np.clip((start - t0) / dt, 0, width)
-    x1 = np.clip((end - t0) / dt, 0, width)
-    visible = ((end - t0) / dt > 0) & ((start - t0) / dt < width)
+    xs0 = (arrays.start - t0) / dt
+    xs1 = (arrays.end - t0) / dt
+    keep = on_rows & (xs1 > 0) & (xs0 < width)
+    row = row_of_lane[pos[keep]]
+    kind = arrays.kind[keep]
+    raw0, raw1 = xs0[keep], xs1[keep]
+    x0 = np.clip(raw0, 0, width)
+    x1 = np.clip(raw1, 0, width)
     n_kinds = len(PRIORITY)
+    size = n_kinds * n_rows * (width + 1)
     # how much of each cell each kind covers (in cells; overlapping requests add up)
     c0 = np.minimum(np.floor(x0), width - 1).astype(np.int64)
     c1 = np.minimum(np.floor(x1), width - 1).astype(np.int64)
     last = np.where(x1 >= width, width, c1)
     base = (kind * n_rows + row) * (width + 1)
-    cover = np.zeros(n_kinds * n_rows * (width + 1), dtype=np.float64)
-    full = np.zeros_like(cover)
-    same = visible & (c0 == last)
-    np.add.at(cover, (base + c0)[same], np.maximum(x1 - x0, 1e-6)[same])
-    split = visible & (c0 != last)
-    np.add.at(cover, (base + c0)[split], (c0 + 1 - x0)[split])
+    same = c0 == last
+    split = ~same
     tail = split & (last < width)
-    np.add.at(cover, (base + last)[tail], (x1 - last)[tail])
-    np.add.at(full, (base + c0 + 1)[split], 1.0)
-    np.add.at(full, (base + last)[split], -1.0)
+    idx = np.concatenate([(base + c0)[same], (base + c0)[split], (base + last)[tail]])
+    amount = np.concatenate(
+        [np.maximum(x1 - x0, 1e-6)[same], (c0 + 1 - x0)[split], (x1 - last)[tail]]
+    )
+    cover = np.bincount(idx, weights=amount, minlength=size)
+    full = np.bincount((base + c0 + 1)[split], minlength=size) - np.bincount(
+        (base + last)[split], minlength=size
+    )
     cover = cover.reshape(n_kinds, n_rows, width + 1)
     cover += np.cumsum(full.reshape(n_kinds, n_rows, width + 1), axis=2)
     cover = cover[:, :, :width]
-    phases = np.array([k not in REQUEST_KINDS and k != "idle" for k in PRIORITY])
-    work = np.array([k in REQUEST_KINDS for k in PRIORITY])
-    codes = np.full((n_rows, width), EMPTY, dtype=np.int16)
-    codes[cover[CODE["idle"]] > 0] = CODE["idle"]
-    work_cover = np.where(work[:, None, None], cover, 0.0)
+    codes[(cover[CODE["idle"]] > 0)] = CODE["idle"]
+    work_cover = cover * _IS_REQUEST[:, None, None]
     busy = work_cover.max(axis=0) > 0
     codes[busy] = work_cover.argmax(axis=0)[busy]
-    phase_weights = np.where(phases, np.arange(1, n_kinds + 1), 0)[:, None, None]
+    phase_weights = (np.arange(1, n_kinds + 1) * _IS_PHASE)[:, None, None]
     phase_code = ((cover > 0) * phase_weights).max(axis=0)
     codes[phase_code > 0] = phase_code[phase_code > 0] - 1
-    x0 = (start - t0) / dt
-    x1 = (end - t0) / dt
     # requests in flight at each cell's midpoint
-    m0 = np.clip(np.ceil(x0 - 0.5), 0, width).astype(np.int64)
-    m1 = np.clip(np.ceil(x1 - 0.5), 0, width).astype(np.int64)
-    sel = is_req & visible & (m1 > m0)
-    cdiff = np.zeros((n_rows, width + 1), dtype=np.int32)
-    cflat = cdiff.reshape(-1)
-    np.add.at(cflat, row[sel] * (width + 1) + m0[sel], 1)
-    np.add.at(cflat, row[sel] * (width + 1) + m1[sel], -1)
-    counts = np.cumsum(cdiff, axis=1)[:, :width]
+    m0 = np.clip(np.ceil(raw0 - 0.5), 0, width).astype(np.int64)
+    m1 = np.clip(np.ceil(raw1 - 0.5), 0, width).astype(np.int64)
+    sel = _IS_REQUEST[kind] & (m1 > m0)
+    flat = n_rows * (width + 1)
+    cdiff = np.bincount(row[sel] * (width + 1) + m0[sel], minlength=flat) - np.bincount(
+        row[sel] * (width + 1) + m1[sel], minlength=flat
+    )
+    counts = np.cumsum(cdiff.reshape(n_rows, width + 1), axis=1)[:, :width]
     return Raster(codes, counts)
 
 
@@ -150,24 +201,35 @@ def _cell(code: int, count: int) -> tuple[str, Style]:
     return look.glyph, _style(look.color)
 
 
-def row_strip(codes: np.ndarray, counts: np.ndarray, highlight: Style | None = None) -> Strip:
-    """One lane's cells as a Strip, consecutive equal cells merged into one segment."""
-    segments: list[Segment] = []
-    text: list[str] = []
-    current: Style | None = None
-    for code, count in zip(codes.tolist(), counts.tolist(), strict=True):
-        char, style = _cell(code, count if code in _COUNTED else 0)
-        if style is not current:
-            if text and current is not None:
-                segments.append(Segment("".join(text), _apply(current, highlight)))
-            text, current = [], style
-        text.append(char)
-    if text and current is not None:
-        segments.append(Segment("".join(text), _apply(current, highlight)))
-    return Strip(segments, len(codes))
+def row_strip(codes: np.ndarray, shown: np.ndarray, highlight: Style | None = None) -> Strip:
+    """One lane's cells as a Strip (``shown``: counts from ``Raster.shown``)."""
+    return raster_strips(codes[None, :], shown[None, :], highlight)[0]
 
 
-_COUNTED = frozenset(CODE[k] for k in REQUEST_KINDS)
+def raster_strips(
+    codes: np.ndarray, shown: np.ndarray, highlight: Style | None = None
+) -> list[Strip]:
+    """Every row as a Strip, runs of equal cells merged into one segment (found for all rows
+    at once: one numpy pass, then one Python step per run rather than per cell)."""
+    n_rows, width = codes.shape
+    if width == 0:
+        return [Strip([], 0) for _ in range(n_rows)]
+    key = codes.astype(np.int64) * 16 + shown
+    change = np.ones((n_rows, width), dtype=bool)
+    change[:, 1:] = key[:, 1:] != key[:, :-1]
+    rows, starts = np.nonzero(change)
+    flat_codes = codes[rows, starts].tolist()
+    flat_shown = shown[rows, starts].tolist()
+    next_start = np.append(starts[1:], width)
+    next_start[np.append(rows[1:] != rows[:-1], True)] = width
+    lengths = (next_start - starts).tolist()
+    out: list[list[Segment]] = [[] for _ in range(n_rows)]
+    for row, code, count, length in zip(
+        rows.tolist(), flat_codes, flat_shown, lengths, strict=True
+    ):
+        char, style = _cell(code, count)
+        out[row].append(Segment(char * length, _apply(style, highlight)))
+    return [Strip(segments, width) for segments in out]
 
 
 def _apply(style: Style, highlight: Style | None) -> Style:

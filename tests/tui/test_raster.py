@@ -45,7 +45,7 @@ def test_overlapping_requests_are_counted_at_each_cell_middle() -> None:
     ]
     r = raster(spans, {1: 0}, 0.0, 4.0, 4)
     assert r.counts[0].tolist() == [1, 2, 3, 1]
-    strip = row_strip(r.codes[0], r.counts[0])
+    strip = row_strip(r.codes[0], r.shown[0])
     assert strip.text == "░23░"
 
 

@@ -22,8 +22,17 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from lab.tui.arrivals import ArrivalIndex, arrival_strip
-from lab.tui.raster import RECYCLED, TIMEOUT, Raster, column, raster, row_strip, text_strip
-from lab.view import QUEUE_LANE, Frame, LaneState, Span, Timeline
+from lab.tui.raster import (
+    RECYCLED,
+    TIMEOUT,
+    Raster,
+    SpanArrays,
+    column,
+    raster,
+    raster_strips,
+    text_strip,
+)
+from lab.view import QUEUE_LANE, Frame, LaneState, Timeline
 
 LABEL_WIDTH = 8
 STATUS_GLYPH = {"starting": "◔", "busy": "●", "idle": "○", "recycled": "†"}
@@ -92,13 +101,17 @@ class LanesView(ScrollView, can_focus=True):
         self._states: dict[int, LaneState] = {}
         self._raster: Raster | None = None
         self._raster_width = -1
-        self._spans: list[Span] = []
+        self._bodies: list[Strip] = []
+        self._strips: dict[tuple[int, bool, int], Strip] = {}
+        self.arrays = SpanArrays.of([])
+        self._spans = self.arrays
         self._bad_ends: list[tuple[float, int]] = []
 
     # --- data ----------------------------------------------------------------------------
 
-    def set_timeline(self, timeline: Timeline) -> None:
+    def set_timeline(self, timeline: Timeline, arrays: SpanArrays | None = None) -> None:
         self.timeline = timeline
+        self.arrays = arrays if arrays is not None else SpanArrays.of(timeline.spans)
         self.cursor = 0
         self._bad_ends = sorted(
             (r.ended, r.instance)
@@ -114,8 +127,8 @@ class LanesView(ScrollView, can_focus=True):
         self.frame, self.window = frame, (t0, t1)
         lanes = [i.id for i in timeline.instances.values() if i.started <= t1 and i.ended >= t0]
         lanes.sort()
-        self._spans = timeline.spans_between(t0, t1)
-        if frame.queued or any(s.lane == QUEUE_LANE for s in self._spans):
+        self._spans = self.arrays.between(t0, t1)
+        if frame.queued or self._spans.has_lane(QUEUE_LANE):
             lanes.insert(0, QUEUE_LANE)
         self.lanes = lanes
         if selected in lanes:
@@ -123,6 +136,7 @@ class LanesView(ScrollView, can_focus=True):
         self.cursor = min(self.cursor, max(len(lanes) - 1, 0))
         self._states = {lane.instance: lane for lane in frame.lanes}
         self._raster = None
+        self._strips.clear()
         self.virtual_size = Size(self.size.width, len(lanes))
         self.refresh()
 
@@ -157,10 +171,16 @@ class LanesView(ScrollView, can_focus=True):
         cells = max(width - LABEL_WIDTH, 0)
         if self._raster is None or self._raster_width != cells:
             self._raster, self._raster_width = self._compute(cells), cells
-        lane = self.lanes[row]
-        label = self._label(lane, row == self.cursor and self.has_focus)
-        body = row_strip(self._raster.codes[row], self._raster.counts[row])
-        return Strip.join([label, body]).crop(0, width)
+            self._bodies = raster_strips(self._raster.codes, self._raster.shown)
+            self._strips.clear()
+        cursor = row == self.cursor and self.has_focus
+        key = (row, cursor, width)
+        strip = self._strips.get(key)
+        if strip is None:
+            label = self._label(self.lanes[row], cursor)
+            body = self._bodies[row]
+            strip = self._strips[key] = Strip.join([label, body]).crop(0, width)
+        return strip
 
     def _label(self, lane: int, cursor: bool) -> Strip:
         if lane == QUEUE_LANE:

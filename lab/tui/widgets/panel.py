@@ -6,6 +6,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from lab.tui.raster import SpanArrays
 from lab.tui.widgets.lanes import ArrivalStrip, LanesView
 from lab.tui.widgets.meters import MetersView
 from lab.view import Frame, Timeline, state_at
@@ -35,17 +36,31 @@ class ModelPanel(Vertical):
         yield LanesView(self.model, id=f"lanes-{self.model}")
         yield MetersView(id=f"meters-{self.model}")
 
-    def set_run(self, timeline: Timeline, result: ModelResult, platform: PlatformModel) -> None:
+    def set_run(
+        self,
+        timeline: Timeline,
+        result: ModelResult,
+        platform: PlatformModel,
+        spans: SpanArrays | None = None,
+    ) -> None:
         self.timeline, self.result = timeline, result
         self.query_one(".panel-title", Static).update(panel_title(self.model, platform))
         self.query_one(ArrivalStrip).set_timeline(timeline)
-        self.query_one(LanesView).set_timeline(timeline)
+        self.query_one(LanesView).set_timeline(timeline, spans)
+
+    def on_mount(self) -> None:
+        self._parts = (
+            self.query_one(ArrivalStrip),
+            self.query_one(LanesView),
+            self.query_one(MetersView),
+        )
 
     def show(self, t: float, window: float) -> None:
         if self.timeline is None or self.result is None:
             return
         self.frame = frame = state_at(self.timeline, t)
         t0 = t - window
-        self.query_one(ArrivalStrip).show(t0, t)
-        self.query_one(LanesView).show(frame, t0, t)
-        self.query_one(MetersView).show(frame.meters, self.result.bill.total)
+        arrivals, lanes, meters = self._parts
+        arrivals.show(t0, t)
+        lanes.show(frame, t0, t)
+        meters.show(frame.meters, self.result.bill.total)

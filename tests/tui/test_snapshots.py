@@ -1,0 +1,52 @@
+"""SVG snapshots of the main screens at fixed clock positions and fixed terminal sizes.
+
+Update after an intended change with ``pytest tests/tui --snapshot-update`` and look at the
+report before committing.
+"""
+
+from __future__ import annotations
+
+from lab.tui.widgets.lanes import LanesView
+from models.loading import builtin_scenario
+from tests.tui.conftest import make_app, ready
+
+
+def at(t: float, *keys: str):
+    async def run_before(pilot) -> None:
+        screen = await ready(pilot)
+        screen.seek(t)
+        await pilot.pause()
+        if keys:
+            await pilot.press(*keys)
+        await pilot.pause()
+
+    return run_before
+
+
+def test_playground_80x24(snap_compare) -> None:
+    app = make_app(builtin_scenario("ai-streaming"))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=at(3000.0))
+
+
+def test_playground_wide_with_what_if(snap_compare, small) -> None:
+    app = make_app(small)
+    assert snap_compare(app, terminal_size=(140, 40), run_before=at(20.0))
+
+
+def test_help(snap_compare, small) -> None:
+    app = make_app(small)
+    assert snap_compare(app, terminal_size=(100, 30), run_before=at(20.0, "question_mark"))
+
+
+def test_instance_details(snap_compare, small) -> None:
+    app = make_app(small)
+
+    async def run_before(pilot) -> None:
+        screen = await ready(pilot)
+        screen.seek(20.0)
+        await pilot.pause()
+        screen.query_one("#lanes-fluid", LanesView).focus()
+        await pilot.press("enter")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(100, 30), run_before=run_before)
