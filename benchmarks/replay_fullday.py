@@ -31,7 +31,7 @@ SAMPLE = ROOT / "assets" / "traces" / "azure2019_busy10_fullday"
 
 
 def _cost(task: Any) -> float:
-    return float(task.fn.invocations) * (1.0 if task.model == "traditional" else 10.0)
+    return float(task.fn.invocations) * (1.0 if task.model == "traditional" else 3.0)
 
 
 def run_once(spec: ReplaySpec, workers: int) -> dict[str, Any]:

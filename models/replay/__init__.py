@@ -37,7 +37,7 @@ __all__ = [
 
 
 def _cost(task: Task) -> float:
-    return float(task.fn.invocations) * (1.0 if task.model == "traditional" else 10.0)
+    return float(task.fn.invocations) * (1.0 if task.model == "traditional" else 3.0)
 
 
 def replay(

@@ -2,11 +2,11 @@
 
 ``run_tasks(fn, items)`` returns ``[fn(item) for item in items]``, in the order of ``items``,
 whatever ran where. With ``engine="dask"`` it starts a local cluster of ``workers`` processes
-(one thread each, loopback only, no dashboard) or connects to ``scheduler`` (an existing
-cluster's address), submits the biggest tasks first so the long ones do not start last, and
-reports progress as tasks finish. Tasks must be pure functions of their item (replays and sweep
-points are: every random stream is seeded from the item), which is why a distributed run gives
-exactly the single-process numbers.
+(one thread each, loopback only, status page on a free port) or connects to ``scheduler`` (an
+existing cluster's address), submits the biggest tasks first so the long ones do not start
+last, and reports progress as tasks finish. Tasks must be pure functions of their item
+(replays and sweep points are: every random stream is seeded from the item), which is why a
+distributed run gives exactly the single-process numbers.
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ def _run_dask(
                         threads_per_worker=1,
                         processes=True,
                         host="127.0.0.1",
-                        dashboard_address=None,
+                        dashboard_address=":0",  # a free loopback port: no clash, no warning
                         silence_logs=40,
                     )
                 )

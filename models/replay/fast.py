@@ -33,13 +33,13 @@ from models.scenario import FunctionSpec, PlatformModel
 def applies(platform: PlatformModel, function: FunctionSpec, any_concurrency: bool = False) -> bool:
     """Whether a fast replay reproduces the simpy engine for this model and function.
 
-    With ``any_concurrency``, platforms running several requests per instance count too
-    (``models.replay.fast_shared``).
+    With ``any_concurrency``, platforms running several requests per instance and the
+    hybrid and scale-to-one keep-alive policies count too (``models.replay.fast_shared``).
     """
     policy = platform.keep_alive_policy
     return (
         (platform.concurrency == 1 or any_concurrency)
-        and (policy is None or isinstance(policy, FixedPolicy))
+        and (policy is None or isinstance(policy, FixedPolicy) or any_concurrency)
         and platform.prewarm == 0
         and platform.min_instances == 0
         and platform.max_instances is None

@@ -21,14 +21,14 @@ import math
 from collections.abc import Callable, Iterable
 from typing import Any, cast
 
-from models.policies import FixedPolicy
+from models.policies import effective_keep_alive, runtime_policy
 from models.replay.result import FunctionResult
 from models.scenario import FunctionSpec, PlatformModel
 
 STARTING, READY, RECYCLED = 0, 1, 2
 _EPS = 1e-12  # models.sim.cpu._EPS
 # event kinds
-_CPU_WAKE, _CPU_DONE, _IO_END, _PHASE, _READY, _EXPIRE = range(6)
+_CPU_WAKE, _CPU_DONE, _IO_END, _PHASE, _READY, _EXPIRE, _PREWARM = range(7)
 
 
 class _Inst:
@@ -43,6 +43,7 @@ class _Inst:
         "inflight",
         "jobs",
         "last",
+        "on_ready",
         "state",
         "waiting",
     )
@@ -57,6 +58,7 @@ class _Inst:
         self.jobs: list[list[Any]] = []  # [remaining, work, deadline, request]
         self.last = 0.0
         self.cpu_gen = 0
+        self.on_ready = -1.0  # keep-alive to arm when a pre-warmed instance is ready
         self.billed_from = -1.0  # models.metrics._Inst
         self.busy_since = 0.0
         self.idle_since = -1.0
@@ -69,8 +71,10 @@ def replay_shared(
     result: FunctionResult,
 ) -> FunctionResult:
     """Fill ``result`` (counts and seconds, not the bill) from arrival/cpu/io blocks."""
-    policy = platform.keep_alive_policy
-    keep = policy.keep_alive if isinstance(policy, FixedPolicy) else platform.keep_alive
+    keep = effective_keep_alive(platform.keep_alive_policy, platform.keep_alive)
+    policy = runtime_policy(platform.keep_alive_policy)  # None: the fixed keep-alive
+    prewarm_gen = 0
+    in_flight = 0  # engine: alive * concurrency - free_slots
     cap = platform.concurrency
     vcpus = function.vcpus
     shared = cap > vcpus
@@ -86,7 +90,7 @@ def replay_shared(
     urgent: list[tuple[Callable[..., None], _Inst, object]] = []
     seq = 0
     # a request: [arrival, cpu, io, deadline, assigned]
-    arrived = completed = timed_out = cold = started = alive = alive_max = 0
+    arrived = completed = timed_out = cold = started = alive = alive_max = prewarmed = 0
     wall = request_cpu = init_cpu = provisioned = idle_s = latency = 0.0
 
     def push(t: float, kind: int, inst: _Inst, data: object) -> None:
@@ -184,10 +188,11 @@ def replay_shared(
         release(inst, now)
 
     def end(inst: _Inst, req: list[float], now: float) -> None:
-        nonlocal provisioned, wall
+        nonlocal provisioned, wall, in_flight
         # models.metrics.MetricsCollector._end and _flight_change(-1)
         billed_from = max(req[4], inst.billed_from)
         inst.inflight -= 1
+        in_flight -= 1
         if inst.inflight == 0:
             provisioned += now - max(inst.busy_since, inst.billed_from)
         wall += max(0.0, now - billed_from)
@@ -197,12 +202,48 @@ def replay_shared(
         if inst.inflight == 0:
             inst.idle_since = now
             inst.idle_gen += 1
-            push(now + keep, _EXPIRE, inst, inst.idle_gen)
+            if policy is None:
+                push(now + keep, _EXPIRE, inst, inst.idle_gen)
+            else:
+                policy_idle(inst, now)
+
+    # --- keep-alive policies (engine._policy_idle, _arm, _prewarm_due) -------------------
+
+    def policy_idle(inst: _Inst, now: float) -> None:
+        nonlocal prewarm_gen
+        assert policy is not None
+        prewarm_after, window = policy.on_idle(now, in_flight)
+        if prewarm_after > 0 and alive > 0:
+            recycle(inst, now)
+            prewarm_gen += 1
+            push(now + prewarm_after, _PREWARM, inst, (prewarm_gen, window))
+        else:
+            arm(inst, window, now)
+
+    def arm(inst: _Inst, window: float, now: float) -> None:
+        if inst.inflight == 0 and inst.state != RECYCLED:
+            inst.idle_gen += 1
+            push(now + window, _EXPIRE, inst, inst.idle_gen)
+
+    def prewarm_due(_inst: _Inst, data: object, now: float) -> None:
+        nonlocal prewarmed
+        gen, window = cast(tuple[int, float], data)
+        if gen != prewarm_gen:
+            return
+        inst = start_instance(now)
+        prewarmed += 1
+        inst.on_ready = window
+        offer(inst)
 
     def expire(inst: _Inst, gen: object, now: float) -> None:
-        nonlocal alive, idle_s
         if inst.state == RECYCLED or inst.inflight or inst.idle_gen != gen:
             return
+        if policy is not None and not policy.may_recycle(alive):
+            return
+        recycle(inst, now)
+
+    def recycle(inst: _Inst, now: float) -> None:
+        nonlocal alive, idle_s
         inst.state = RECYCLED
         alive -= 1
         del instances[inst.id]
@@ -252,6 +293,8 @@ def replay_shared(
             push(now, _READY, inst, None)
 
     def ready(inst: _Inst, _data: object, now: float) -> None:
+        if inst.on_ready >= 0:  # a pre-warmed instance: its keep-alive starts now
+            arm(inst, inst.on_ready, now)
         waiting, inst.waiting = inst.waiting, []
         for req in waiting:
             serve_start(inst, req, now)
@@ -270,8 +313,9 @@ def replay_shared(
         return inst
 
     def assign(req: list[float], inst: _Inst, now: float) -> None:
-        nonlocal idle_s
+        nonlocal idle_s, in_flight
         inst.inflight += 1
+        in_flight += 1
         req[4] = now
         if inst.inflight == 1:
             inst.busy_since = now
@@ -281,7 +325,10 @@ def replay_shared(
         urgent.append((serve_init, inst, req))
 
     def arrive(t: float, c: float, io: float, now: float) -> None:
-        nonlocal arrived, cold
+        nonlocal arrived, cold, prewarm_gen
+        if policy is not None:
+            prewarm_gen += 1
+            policy.on_arrival(now, in_flight)
         arrived += 1
         req = [t, c, io, 0.0, 0.0]
         while room:  # engine._pick
@@ -305,12 +352,15 @@ def replay_shared(
         _PHASE: phase_timer,
         _READY: ready,
         _EXPIRE: expire,
+        _PREWARM: prewarm_due,
     }
 
     def run_urgent(now: float) -> None:
         for action, inst, data in urgent:  # only arrivals add to it
             action(inst, data, now)
         urgent.clear()
+
+    last = [0.0]
 
     def drain(until: float, until_seq: int) -> None:
         """Play queued events before (until, until_seq)."""
@@ -320,6 +370,9 @@ def replay_shared(
                 return
             t, _seq, kind, inst, data = heappop(queue)
             handlers[kind](inst, data, t)
+            if urgent:  # a pre-warm started an instance: its cold start begins at once
+                run_urgent(t)
+            last[0] = t
 
     # the arrival process (engine._arrivals): it yields a timeout for each positive delay;
     # process starts queued before that yield (urgent) run first, then events in time order
@@ -336,6 +389,11 @@ def replay_shared(
             arrive(t, c, io, now)
     run_urgent(now)
     drain(math.inf, 0)
+    # engine._finish: what is still up (scale-to-one's last instance) goes at the end
+    for iid in sorted(instances):
+        inst = instances[iid]
+        if inst.idle_since >= 0:
+            idle_s += last[0] - inst.idle_since
 
     result.engine = "fast"
     result.invocations = arrived
@@ -344,6 +402,7 @@ def replay_shared(
     result.cold_starts = cold
     result.instances_started = started
     result.instances_max = alive_max
+    result.prewarmed = prewarmed
     result.wall_clock_s = wall
     result.request_cpu_s = request_cpu
     result.init_cpu_s = init_cpu

@@ -44,7 +44,7 @@ def run_task(task: Task, template: Scenario | None = None) -> FunctionResult:
     base = FunctionResult(fn.key, task.model, task.policy, scenario.function.memory_mb, share)
     if spec.fast_path and fast.applies(platform, scenario.function, any_concurrency=True):
         blocks = invocation_blocks(fn, spec.seed, share, spec.within_minute, horizon)
-        if platform.concurrency == 1:
+        if fast.applies(platform, scenario.function):  # one request per instance, fixed
             fast.replay_one_per_instance(blocks, platform, scenario.function, base)
         else:
             replay_shared(blocks, platform, scenario.function, base)

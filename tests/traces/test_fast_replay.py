@@ -109,3 +109,21 @@ def test_fast_fluid_replay_matches_simpy_with_joins_sharing_and_timeouts() -> No
     assert sum(f.timed_out for f, _ in pairs) > 50  # type: ignore[attr-defined]
     for fast, exact in pairs:
         assert fast.totals() == exact.totals()  # type: ignore[attr-defined]
+
+
+def test_fast_replay_matches_simpy_under_hybrid_and_scale_to_one(regular_trace: Path) -> None:
+    for spec in (
+        ReplaySpec(trace=str(regular_trace), policies=["hybrid", "scale-to-one"]),
+        ReplaySpec(
+            trace=str(SAMPLE_2019),
+            hours=0.1,
+            functions=["47658c9c", "cbf80865"],
+            policies=["hybrid", "scale-to-one"],
+        ),
+    ):
+        pairs = _both(spec)
+        for fast, exact in pairs:
+            assert fast.engine == "fast"  # type: ignore[attr-defined]
+            assert fast.totals() == exact.totals()  # type: ignore[attr-defined]
+    hybrid = [f for f, _ in _both(ReplaySpec(trace=str(regular_trace), policies=["hybrid"]))]
+    assert sum(f.prewarmed for f in hybrid) == 2 * 86  # type: ignore[attr-defined]
