@@ -195,9 +195,28 @@ class LiveRuntime:
 
     async def close(self) -> None:
         """Stop every instance (``instance_recycled`` with ``run_end``) and clean up."""
-        if not self.started or self._closing:
+        if self._closing:
+            return
+        if not self.started:  # a start that failed half-way: still stop what it launched
+            self._closing = True
+            await self.launcher.close()
             return
         self._closing = True
+        try:
+            self._stop_all()
+            await asyncio.sleep(0)
+        finally:
+            await self.launcher.close()
+            if self._server is not None:
+                self._server.close()
+            for task in list(self._tasks):
+                task.cancel()
+            if self._own_upstream:
+                await self.upstream.close()
+            if self._dir is not None:
+                shutil.rmtree(self._dir, ignore_errors=True)
+
+    def _stop_all(self) -> None:
         now = self.now()
         for req in list(self._inflight.values()):
             self._end(req, RequestFailed(now, req.id, _iid(req), "runtime stopped"), "error")
@@ -207,16 +226,6 @@ class LiveRuntime:
             if isinstance(inst, _Inst):
                 self._stop_instance(inst)
         self.placement.instances.clear()
-        await asyncio.sleep(0)
-        await self.launcher.close()
-        if self._server is not None:
-            self._server.close()
-        for task in list(self._tasks):
-            task.cancel()
-        if self._own_upstream:
-            await self.upstream.close()
-        if self._dir is not None:
-            shutil.rmtree(self._dir, ignore_errors=True)
 
     # --- events --------------------------------------------------------------------------
 

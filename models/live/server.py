@@ -150,8 +150,8 @@ class LiveServer:
                 forward(model, event)
 
         runtime = LiveRuntime(self.scenario, model, self.options, sink, self.upstream)
+        self.runtimes[model] = runtime  # registered first: close() reaches it whatever happens
         await runtime.start()
-        self.runtimes[model] = runtime
         return runtime
 
     async def close(self) -> None:
@@ -159,9 +159,14 @@ class LiveServer:
             self._server.close()
         for writer in list(self._writers):
             writer.close()
-        for runtime in self.runtimes.values():
-            await runtime.close()
-        await self.upstream.close()
+        try:
+            for runtime in list(self.runtimes.values()):
+                try:
+                    await runtime.close()
+                except Exception:  # keep closing the others: no process may outlive us
+                    await runtime.launcher.close()
+        finally:
+            await self.upstream.close()
 
     async def __aenter__(self) -> LiveServer:
         return await self.start()

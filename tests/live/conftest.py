@@ -31,6 +31,14 @@ def live_pids() -> set[int]:
     return found
 
 
+def _describe(pid: int) -> str:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text().split()
+        return f"state {stat[2]} ppid {stat[3]}"
+    except OSError:
+        return "gone"
+
+
 @pytest.fixture(scope="session")
 def cache_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("live-cache")
@@ -50,7 +58,8 @@ def no_orphans() -> Iterator[None]:
     while left and time.monotonic() < deadline:
         time.sleep(0.05)
         left = live_pids() - before
+    described = {pid: _describe(pid) for pid in left}
     for pid in left:  # clean up anyway, then fail
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-    assert not left, f"processes left running: {sorted(left)}"
+    assert not left, f"processes left running: {sorted(left)}: {described}"
