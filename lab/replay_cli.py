@@ -75,6 +75,9 @@ def replay_command(
     scheduler: Annotated[
         str | None, typer.Option(help="Address of an existing Dask scheduler to use.")
     ] = None,
+    stream: Annotated[
+        bool, typer.Option(help="Read the trace one function at a time (a full public day).")
+    ] = False,
     out_file: Annotated[
         Path | None, typer.Option("--out", help="Write the tidy table (.csv or .parquet).")
     ] = None,
@@ -98,7 +101,7 @@ def replay_command(
             },
         )
         engine = "serial" if serial and scheduler is None else "dask"
-        result = _run(spec, engine, scheduler, workers, show_progress=not as_json)
+        result = _run(spec, engine, scheduler, workers, not as_json, stream)
         sensitivity_rows = _sensitivity(spec, engine, scheduler, workers) if sensitivity else []
     except (TraceError, ScenarioError, ExecutorError) as exc:
         raise fail(str(exc)) from None
@@ -123,6 +126,7 @@ def _run(
     scheduler: str | None,
     workers: int | None,
     show_progress: bool,
+    stream: bool = False,
 ) -> ReplayResult:
     from lab.cli import _progress_bar
 
@@ -132,9 +136,9 @@ def _run(
 
         def tick(done: int, total: int) -> None:
             if progress is not None and task is not None:
-                progress.update(task, completed=done, total=total)
+                progress.update(task, completed=done, total=total or None)
 
-        return replay(spec, engine, scheduler, workers, tick)
+        return replay(spec, engine, scheduler, workers, tick, stream=stream)
 
 
 def _sensitivity(

@@ -15,11 +15,12 @@ replay of one-request-per-instance platforms), ``executor`` (serial or Dask).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from models.replay.executor import Engine, ExecutorError, Progress, run_tasks
 from models.replay.result import FunctionResult
-from models.replay.run import ReplayResult, Task, functions_of, run_task, tasks_of
+from models.replay.run import ReplayResult, Task, functions_of, iter_tasks, run_task, tasks_of
 from models.replay.spec import POLICY_PRESETS, ReplaySpec
 
 __all__ = [
@@ -46,9 +47,17 @@ def replay(
     scheduler: str | None = None,
     workers: int | None = None,
     progress: Progress | None = None,
+    stream: bool = False,
 ) -> ReplayResult:
-    """Replay every selected function under every platform model and keep-alive policy."""
-    tasks = tasks_of(spec, list(functions_of(spec)))
+    """Replay every selected function under every platform model and keep-alive policy.
+
+    ``stream=True`` reads the trace one function at a time as workers free up (a full public
+    day); otherwise all functions are read first and the biggest tasks go first.
+    """
+    if stream:  # one function at a time: bounded memory for a whole public day
+        tasks: Iterable[Task] = iter_tasks(spec)
+    else:
+        tasks = tasks_of(spec, list(functions_of(spec)))
     results = run_tasks(run_task, tasks, engine, scheduler, workers, progress, cost=_cost)
     return ReplayResult(spec, results)
 

@@ -12,7 +12,7 @@ distributed run gives exactly the single-process numbers.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import ExitStack
 from typing import Any, Literal, TypeVar
 
@@ -33,15 +33,20 @@ def default_workers() -> int:
 
 def run_tasks(
     fn: Callable[[T], R],
-    items: Sequence[T],
+    items: Iterable[T],
     engine: Engine = "serial",
     scheduler: str | None = None,
     workers: int | None = None,
     progress: Progress | None = None,
     cost: Callable[[T], float] | None = None,
 ) -> list[R]:
-    """``[fn(item) for item in items]``, here or on Dask; ``cost`` orders submission."""
-    total = len(items)
+    """``[fn(item) for item in items]``, here or on Dask.
+
+    A list of items is submitted biggest ``cost`` first; any other iterable is consumed as
+    it goes, with at most ``WINDOW_PER_WORKER`` tasks per worker in flight, so a whole public
+    trace day streams through in bounded memory (progress then has no total: ``0``).
+    """
+    total = len(items) if isinstance(items, Sequence) else 0
     if engine == "serial" and scheduler is None:
         results = []
         for done, item in enumerate(items, start=1):
@@ -49,34 +54,31 @@ def run_tasks(
             if progress is not None:
                 progress(done, total)
         return results
-    return _run_dask(fn, items, scheduler, workers or default_workers(), progress, cost)
+    pairs: Iterable[tuple[int, T]] = enumerate(items)
+    if isinstance(items, Sequence) and cost is not None:
+        pairs = sorted(enumerate(items), key=lambda pair: -cost(pair[1]))
+    return _run_dask(fn, pairs, total, scheduler, workers or default_workers(), progress)
+
+
+WINDOW_PER_WORKER = 8
 
 
 def _run_dask(
     fn: Callable[[T], R],
-    items: Sequence[T],
+    pairs: Iterable[tuple[int, T]],
+    total: int,
     scheduler: str | None,
     workers: int,
     progress: Progress | None,
-    cost: Callable[[T], float] | None,
 ) -> list[R]:
     import importlib
 
     distributed: Any = importlib.import_module("distributed")  # untyped; imported on demand
-    Client, LocalCluster, as_completed = (
-        distributed.Client,
-        distributed.LocalCluster,
-        distributed.as_completed,
-    )
-    total = len(items)
-    order = list(range(total))
-    if cost is not None:
-        order.sort(key=lambda i: -cost(items[i]))
     with ExitStack() as stack:
         try:
             if scheduler is None:
                 cluster = stack.enter_context(
-                    LocalCluster(
+                    distributed.LocalCluster(
                         n_workers=workers,
                         threads_per_worker=1,
                         processes=True,
@@ -85,24 +87,40 @@ def _run_dask(
                         silence_logs=40,
                     )
                 )
-                client = stack.enter_context(Client(cluster))
+                client = stack.enter_context(distributed.Client(cluster))
             else:
-                client = stack.enter_context(Client(scheduler, timeout="10s"))
+                client = stack.enter_context(distributed.Client(scheduler, timeout="10s"))
         except (OSError, TimeoutError) as exc:
             where = scheduler or "a local cluster"
             raise ExecutorError(f"cannot reach the Dask scheduler at {where}: {exc}") from None
-        futures: dict[Any, int] = {}
-        for i in order:
-            future = client.submit(fn, items[i], pure=False, key=f"task-{i}-{os.getpid()}")
-            futures[future] = i
-        results: list[Any] = [None] * total
-        for done, future in enumerate(as_completed(list(futures)), start=1):
+        window = WINDOW_PER_WORKER * max(1, len(client.scheduler_info().get("workers", {})))
+        source = iter(pairs)
+        index_of: dict[Any, int] = {}
+        running = distributed.as_completed()
+
+        def submit_next() -> bool:
+            pair = next(source, None)
+            if pair is None:
+                return False
+            index, item = pair
+            future = client.submit(fn, item, pure=False, key=f"task-{index}-{os.getpid()}")
+            index_of[future] = index
+            running.add(future)
+            return True
+
+        while len(index_of) < window and submit_next():
+            pass
+        results: dict[int, Any] = {}
+        for done, future in enumerate(running, start=1):
+            index = index_of.pop(future)
             try:
-                results[futures[future]] = future.result()
+                results[index] = future.result()
             except Exception as exc:
-                for other in futures:
+                for other in index_of:
                     other.cancel()
-                raise ExecutorError(f"task {futures[future]} failed on Dask: {exc}") from exc
+                raise ExecutorError(f"task {index} failed on Dask: {exc}") from exc
+            del future
+            submit_next()
             if progress is not None:
                 progress(done, total)
-        return results
+        return [results[i] for i in range(len(results))]

@@ -74,6 +74,15 @@ def tasks_of(spec: ReplaySpec, functions: Iterable[FunctionTrace] | None = None)
     ]
 
 
+def iter_tasks(spec: ReplaySpec) -> Iterator[Task]:
+    """The tasks of ``tasks_of``, in the same order, reading the trace as they are taken."""
+    models = list(spec.template().platforms)
+    for fn in functions_of(spec):
+        for model in models:
+            for policy in spec.policies:
+                yield Task(fn, spec, model, policy)
+
+
 @dataclass(slots=True)
 class ReplayResult:
     """Per-function results and totals per (model, policy)."""

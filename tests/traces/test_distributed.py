@@ -58,3 +58,10 @@ def test_sweep_on_dask_equals_the_single_process_run(scheduler: str) -> None:
 def test_an_unreachable_scheduler_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ExecutorError, match="cannot reach the Dask scheduler"):
         run_tasks(abs, [1], "dask", scheduler="tcp://127.0.0.1:9")
+
+
+def test_a_streamed_replay_on_dask_equals_the_single_process_run(scheduler: str) -> None:
+    spec = ReplaySpec(trace=str(SAMPLE_2019), hours=0.1, policies=["fixed-10min"])
+    serial = replay(spec)
+    streamed = replay(spec, "dask", scheduler=scheduler, stream=True)
+    assert [r.totals() for r in streamed.functions] == [r.totals() for r in serial.functions]

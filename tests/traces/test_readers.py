@@ -168,3 +168,23 @@ def test_a_negative_count_and_a_missing_durations_file_are_errors(tmp_path: Path
     (directory / "durations.csv").unlink()
     with pytest.raises(TraceError, match="no durations file"):
         list(read_2019(directory))
+
+
+def test_the_2019_reader_streams_in_bounded_memory(tmp_path: Path) -> None:
+    """1,000 functions (a 5 MB day): reading them one at a time never holds them all."""
+    import tracemalloc
+
+    rng = np.random.default_rng(1)
+    directory = write_2019(
+        tmp_path / "big", [rng.poisson(0.3, MINUTES).tolist() for _ in range(1000)]
+    )
+    tracemalloc.start()
+    count = invocations = 0
+    for fn in read_2019(directory):
+        count += 1
+        invocations += fn.invocations
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert count == 1000 and invocations > 0
+    # one function's counts are ~60 kB as Python objects; all 1,000 would be over 50 MB
+    assert peak < 5_000_000, peak
