@@ -138,6 +138,13 @@ def load(
         Path | None, typer.Option(help="Also write every event to this JSON Lines file.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    calibration: Annotated[
+        Path | None,
+        typer.Option(
+            help="A `lab calibrate` profile: also simulate the same requests on this machine's "
+            "measured costs, side by side (needs --speed 1)."
+        ),
+    ] = None,
 ) -> None:
     """Replay a scenario's requests against `lab live` and print the `lab sim` report."""
     from rich.progress import Progress
@@ -150,6 +157,16 @@ def load(
     if speed < 0 or concurrency < 1 or (requests is not None and requests < 1):
         raise cli.fail("--speed must be >= 0, --concurrency and --requests at least 1")
     pace = float("inf") if speed == 0 else speed
+    profile = None
+    if calibration is not None:
+        from models.live.calibration import load_profile
+
+        if speed != 1:
+            raise cli.fail("--calibration compares like with like: use it with --speed 1")
+        try:
+            profile = load_profile(calibration)
+        except ValueError as exc:
+            raise cli.fail(str(exc)) from None
 
     async def status() -> dict[str, Any]:
         client = HttpClient(target)
@@ -198,12 +215,18 @@ def load(
         with events.open("w", encoding="utf-8") as handle:
             for name, loaded in loads.items():
                 write_jsonl(loaded.events, handle, name)
+    simulated = _simulated(spec, profile, models, requests, run_seed) if profile else {}
     if as_json:
         data = result.to_json()
         data["live"] = {name: _live_summary(loaded) for name, loaded in loads.items()}
+        if simulated:
+            data["simulated_calibrated"] = {n: r.summary() for n, r in simulated.items()}
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
         return
-    cli._print_table(result)
+    if simulated:
+        _print_side_by_side(result, simulated)
+    else:
+        cli._print_table(result)
     for name, loaded in loads.items():
         s = _live_summary(loaded)
         cli.out.print(
@@ -212,6 +235,37 @@ def load(
             f"{s['cpu_attributed_share']:.1%} of the instances' process CPU[/]",
             highlight=False,
         )
+
+
+def _simulated(
+    spec: Scenario, profile: Any, models: list[str], requests: int | None, seed: int
+) -> dict[str, Any]:
+    """The same requests simulated with this machine's measured costs (``lab calibrate``)."""
+    from models.live.calibration import calibrated
+    from models.run import simulate_model
+
+    scenario = calibrated(spec, profile)
+    if requests is not None:
+        scenario = scenario.with_changes(**{"workload.requests": requests})
+    return {name: simulate_model(scenario, name, seed, keep_events=False) for name in models}
+
+
+def _print_side_by_side(result: Any, simulated: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    from lab.report_rows import comparison_rows
+
+    summaries = {}
+    for name, live_result in result.models.items():
+        summaries[f"{name} live"] = live_result.summary()
+        summaries[f"{name} simulated"] = simulated[name].summary()
+    table = Table(title=f"{result.scenario.name}: live vs simulated (calibrated)")
+    table.add_column("")
+    for column in summaries:
+        table.add_column(column, justify="right")
+    for row in comparison_rows(summaries):
+        table.add_row(*row)
+    _cli().out.print(table)
 
 
 def _live_summary(loaded: Any) -> dict[str, Any]:
