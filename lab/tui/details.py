@@ -18,6 +18,7 @@ from lab.view.bill_share import Share, instance_shares
 from models.events import Event
 
 MAX_EVENT_ROWS = 2000
+_ZERO_HIDDEN = frozenset({"cpu_s", "index"})
 
 
 def share_text(share: Share | None, of_total: float) -> Text:
@@ -37,7 +38,11 @@ def event_cells(event: Event) -> tuple[str, str, str]:
     data = event.to_dict()
     data.pop("kind")
     t = data.pop("t")
-    detail = " ".join(f"{k}={v}" for k, v in data.items() if v not in (None, False, 0.0, ""))
+    detail = " ".join(
+        f"{k}={v}"
+        for k, v in data.items()
+        if v is not None and v is not False and v != "" and not (k in _ZERO_HIDDEN and v == 0)
+    )
     return f"{t:.3f}", event.kind, detail
 
 

@@ -166,7 +166,10 @@ class LanesView(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         row = y + self.scroll_offset.y
-        if row >= len(self.lanes) or self.timeline is None:
+        if self.timeline is None:
+            message = "simulating the run…" if y == 1 else ""
+            return text_strip([(" " * LABEL_WIDTH + message, LABEL_STYLE)], width)
+        if row >= len(self.lanes):
             return Strip.blank(width)
         cells = max(width - LABEL_WIDTH, 0)
         if self._raster is None or self._raster_width != cells:
