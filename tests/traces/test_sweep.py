@@ -104,3 +104,12 @@ def test_charts_average_seeds_and_stay_small() -> None:
         {"k": 1, "model": "a", "bill_usd": 2.0},
         {"k": 2, "model": "a", "bill_usd": 6.0},
     ]
+
+
+def test_the_shipped_example_sweep_is_valid() -> None:
+    from lab.sweep_cli import load_sweep
+    from tests.traces.conftest import ROOT
+
+    spec = load_sweep(ROOT / "assets" / "traces" / "sweep-keep-alive.toml")
+    assert spec.replay is not None and Path(spec.replay.trace).is_dir()
+    assert len(spec.points()) == 9 and len(spec.charts) == 2
