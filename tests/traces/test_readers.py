@@ -188,3 +188,18 @@ def test_the_2019_reader_streams_in_bounded_memory(tmp_path: Path) -> None:
     assert count == 1000 and invocations > 0
     # one function's counts are ~60 kB as Python objects; all 1,000 would be over 50 MB
     assert peak < 5_000_000, peak
+
+
+def test_a_scenario_workload_can_replay_a_trace_through_the_streaming_readers() -> None:
+    from models.requests import generate_requests
+    from tests.helpers import make_scenario
+
+    work = [{"cpu": "10ms"}]
+    whole = make_scenario(work, {"kind": "trace", "path": str(SAMPLE_2021), "format": "azure2021"})
+    assert sum(1 for _ in generate_requests(whole)) == 199
+    one = make_scenario(
+        work,
+        {"kind": "trace", "path": str(SAMPLE_2019), "format": "azure2019", "function": "cbf80865"},
+    )
+    times = [r.t for r in generate_requests(one)]
+    assert len(times) == 30_527 and times == sorted(times)
