@@ -189,13 +189,32 @@ def headline_numbers(summaries: dict[str, dict[str, Any]], against: str = "tradi
 # --- charts -----------------------------------------------------------------------------
 
 
-def chart_with_downloads(chart: alt.TopLevelMixin, name: str, key: str) -> None:
+Spec = dict[str, Any]
+
+
+def spec_of(chart: alt.TopLevelMixin) -> Spec:
+    """The Vega-Lite spec the page draws (data inline). A single or layered chart is wrapped
+    in a one-row vconcat: Streamlit squashes the height of those when drawn at content width.
+    Not re-validated here: the builders' output is validated by the chart tests."""
+    if not isinstance(chart, alt.VConcatChart | alt.HConcatChart | alt.ConcatChart):
+        chart = alt.vconcat(chart)
+    return chart.to_dict(validate=False)
+
+
+def show(chart: alt.TopLevelMixin | Spec, key: str) -> Spec:
+    """Draw a chart (an Altair chart, or a spec from ``spec_of``) at the size it asks for."""
+    spec = chart if isinstance(chart, dict) else spec_of(chart)
+    st.vega_lite_chart(spec, key=key, width="content")
+    return spec
+
+
+def chart_with_downloads(chart: alt.TopLevelMixin | Spec, name: str, key: str) -> None:
     """The chart, then PNG and SVG downloads rendered only when clicked."""
-    show(chart, key)
+    spec = show(chart, key)
     with st.container(horizontal=True):
         st.download_button(
             "PNG",
-            lambda: chart_png(chart),
+            lambda: chart_png(spec),
             file_name=f"{name}.png",
             mime="image/png",
             key=f"{key}.png",
@@ -204,21 +223,13 @@ def chart_with_downloads(chart: alt.TopLevelMixin, name: str, key: str) -> None:
         )
         st.download_button(
             "SVG",
-            lambda: chart_svg(chart),
+            lambda: chart_svg(spec),
             file_name=f"{name}.svg",
             mime="image/svg+xml",
             key=f"{key}.svg",
             on_click="ignore",
             icon=":material/download:",
         )
-
-
-def show(chart: alt.TopLevelMixin, key: str) -> None:
-    """Draw a chart at the size it asks for. (Streamlit squashes the height of a single or
-    layered chart drawn at content width; as one part of a concat it keeps its size.)"""
-    if not isinstance(chart, alt.VConcatChart | alt.HConcatChart | alt.ConcatChart):
-        chart = alt.vconcat(chart)
-    st.altair_chart(chart, key=key, width="content")
 
 
 def scenario_caption(scenario: Scenario) -> None:

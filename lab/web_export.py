@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,13 +17,20 @@ import vl_convert
 
 from lab.report_rows import comparison_rows
 
+Chart = alt.TopLevelMixin | dict[str, Any]
+"""An Altair chart or a Vega-Lite spec (``chart.to_dict()``)."""
 
-def chart_svg(chart: alt.TopLevelMixin) -> str:
-    return str(vl_convert.vegalite_to_svg(chart.to_json(), vl_version=_vl_version()))
+
+def _json(chart: Chart) -> str:
+    return json.dumps(chart) if isinstance(chart, dict) else str(chart.to_json())
 
 
-def chart_png(chart: alt.TopLevelMixin, scale: float = 2.0) -> bytes:
-    return bytes(vl_convert.vegalite_to_png(chart.to_json(), vl_version=_vl_version(), scale=scale))
+def chart_svg(chart: Chart) -> str:
+    return str(vl_convert.vegalite_to_svg(_json(chart), vl_version=_vl_version()))
+
+
+def chart_png(chart: Chart, scale: float = 2.0) -> bytes:
+    return bytes(vl_convert.vegalite_to_png(_json(chart), vl_version=_vl_version(), scale=scale))
 
 
 def _vl_version() -> str:

@@ -147,6 +147,21 @@ def playground_view(scenario: Scenario) -> PlaygroundView:
     )
 
 
+@st.cache_data(max_entries=16, hash_funcs=HASH_FUNCS, show_spinner=False)
+def playground_specs(scenario: Scenario) -> dict[str, dict[str, Any]]:
+    """The playground's charts as Vega-Lite specs: built once per scenario (building Altair
+    charts costs more than everything else on a warm rerun)."""
+    from lab import charts
+    from lab.web_controls import spec_of
+
+    view = playground_view(scenario)
+    return {
+        "timeline": spec_of(charts.run_overview(view.lanes, view.load)),
+        "latency": spec_of(charts.latency_chart(view.latency, view.percentiles)),
+        "bill": spec_of(charts.bill_chart(view.bills)),
+    }
+
+
 @st.cache_data(max_entries=32, hash_funcs=HASH_FUNCS, show_spinner=False)
 def monthly(scenario: Scenario, requests_per_month: float, sample: int) -> dict[str, ModelCost]:
     return monthly_costs(scenario, requests_per_month, sample)

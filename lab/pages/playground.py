@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lab import charts, web_state
+from lab import web_state
 from lab.report_rows import comparison_rows
 from lab.view.whatif import read_knobs
 from lab.web_controls import chart_with_downloads, headline_numbers, knob_panel, scenario_caption
@@ -32,6 +32,7 @@ if moved:
 
 with st.spinner("Simulating…"):
     view = web_state.playground_view(scenario)
+    specs = web_state.playground_specs(scenario)
 
 headline_numbers(view.summaries)
 
@@ -63,9 +64,7 @@ st.caption(
     "One row per instance. Colour: what it mostly did in each time bin; diamonds: code loads "
     "(red: compiled, green: bytecode-cache hit). Drag across the bottom chart to zoom in."
 )
-chart_with_downloads(
-    charts.run_overview(view.lanes, view.load), f"{scenario.name}-timeline", "playground.timeline"
-)
+chart_with_downloads(specs["timeline"], f"{scenario.name}-timeline", "playground.timeline")
 hidden = {m: bins.hidden_lanes for m, (bins, _marks) in view.lanes.items() if bins.hidden_lanes}
 if hidden:
     st.caption(
@@ -76,10 +75,6 @@ if hidden:
 
 left, right = st.columns(2)
 with left:
-    chart_with_downloads(
-        charts.latency_chart(view.latency, view.percentiles),
-        f"{scenario.name}-latency",
-        "playground.latency",
-    )
+    chart_with_downloads(specs["latency"], f"{scenario.name}-latency", "playground.latency")
 with right:
-    chart_with_downloads(charts.bill_chart(view.bills), f"{scenario.name}-bill", "playground.bill")
+    chart_with_downloads(specs["bill"], f"{scenario.name}-bill", "playground.bill")
