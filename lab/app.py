@@ -6,6 +6,8 @@ visit) and the navigation. Each page is its own module in ``lab/pages/``.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from lab import web_state
@@ -24,5 +26,8 @@ PAGES = {
         st.Page("pages/live.py", title="Live runtime", icon=":material/sensors:"),
     ],
 }
+
+if (Path(__file__).parent / "pages" / "lessons.py").exists():  # the lessons page, once it lands
+    PAGES["Learn"] = [st.Page("pages/lessons.py", title="Lessons", icon=":material/school:")]
 
 st.navigation(PAGES).run()
