@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from models.live.calibration import observed_cpu_share
 from models.live.replay import run_live
 from models.live.runtime import LiveOptions
 from tests.helpers import make_scenario
@@ -45,4 +46,8 @@ def test_cpu_bound_route_gains_little_and_waits_longer_under_fluid(options: Live
     assert f.usage.request_cpu_s > 12 * 0.079
     # one instance, one core: requests queue behind each other's CPU
     assert f.metrics["instances"]["started"] == 1
-    assert f.metrics["latency_ms"]["p50"] > 1.5 * t.metrics["latency_ms"]["p50"]
+    assert f.metrics["concurrency_per_instance"]["max"] >= 3
+    assert f.metrics["latency_ms"]["p50"] > 2 * 80
+    # traditional spreads them over processes: faster, if this machine has a core to spare
+    if observed_cpu_share(trad.events) >= 0.7:
+        assert f.metrics["latency_ms"]["p50"] > 1.5 * t.metrics["latency_ms"]["p50"]

@@ -157,3 +157,25 @@ async def test_killed_instance_fails_its_requests_and_is_replaced(options: LiveO
     assert ("instance_recycled", "crashed") in {
         (e.kind, getattr(e, "reason", "")) for e in rt.events
     }
+
+
+def test_spawn_start_and_the_provision_stand_in_are_real_phases(cache_root: Any) -> None:
+    sc = make_scenario(
+        [{"cpu": "1ms"}],
+        {"kind": "explicit", "times": [0.0]},
+        function={"provision": "80ms", "bundle": BUNDLE},
+        platforms={"traditional": {}},
+    )
+    options = LiveOptions(cache_root=cache_root, start_method="spawn", provision=True)
+    run = run_live(sc, "traditional", options=options)
+    assert run.outcomes[0].status == "ok"
+    starts = {e.phase: e.t for e in run.events if e.kind == "phase_started"}  # type: ignore[attr-defined]
+    ends = {e.phase: e.t for e in run.events if e.kind == "phase_ended"}  # type: ignore[attr-defined]
+    assert ends["provision"] - starts["provision"] >= 0.079  # the configured stand-in delay
+    zygote = run_live(sc, "traditional", options=LiveOptions(cache_root=cache_root))
+    z_starts = {e.phase: e.t for e in zygote.events if e.kind == "phase_started"}  # type: ignore[attr-defined]
+    z_ends = {e.phase: e.t for e in zygote.events if e.kind == "phase_ended"}  # type: ignore[attr-defined]
+    assert "provision" not in z_starts  # not configured: not shown
+    spawn_init = ends["runtime_init"] - starts["runtime_init"]
+    fork_init = z_ends["runtime_init"] - z_starts["runtime_init"]
+    assert spawn_init > 2 * fork_init  # a fresh interpreter vs a fork of a warm one
