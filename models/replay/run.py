@@ -7,7 +7,7 @@ put back in task order before they are added up.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -113,10 +113,6 @@ class ReplayResult:
             "functions": [r.row() for r in self.functions],
             "totals": [{**t.row(), "name": "total"} for t in self.totals().values()],
         }
-
-
-Progress = Callable[[int, int], None]
-"""``progress(tasks_done, tasks_total)``."""
 
 
 @dataclass(frozen=True, slots=True)
