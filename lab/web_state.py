@@ -46,6 +46,22 @@ HASH_FUNCS: dict[Any, Any] = {Scenario: lambda s: s.fingerprint()}
 # --- session state ----------------------------------------------------------------------
 
 
+def through_router() -> None:
+    """Make sure a page runs inside ``lab/app.py``'s navigation.
+
+    Until some session has run the router, Streamlit treats ``lab/pages/`` as its old
+    pages-folder app, so a first visit straight to ``/bill`` would run the page alone (no page
+    config, no sections). Switch to the router's navigation and rerun the same URL.
+    """
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:  # pragma: no cover - a Streamlit without the old mode
+        return
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def init_state() -> None:
     """Open on the built-in default scenario."""
     if BASE not in st.session_state:

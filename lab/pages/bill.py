@@ -19,9 +19,9 @@ from lab.web_controls import chart_with_downloads, price_names, price_title, sce
 from lab.web_export import rows_csv
 
 SAMPLES = [200, 500, 1000, 2000, 5000]
-SWEEP_SAMPLE = 200
-"""Requests per sweep point: the same requests at every point, so the curves are smooth."""
+SWEEP_SAMPLE = 200  # requests per sweep point: the same ones at every point (smooth curves)
 
+web_state.through_router()
 st.title("Bill calculator")
 scenario = web_state.current_scenario()
 scenario_caption(scenario)

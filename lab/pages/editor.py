@@ -22,6 +22,7 @@ from models.loading import ScenarioError, builtin_names, builtin_scenario, scena
 
 TEXT, FMT, ERROR, SEEN = "editor.text", "editor.fmt", "editor.error", "editor.seen_upload"
 
+web_state.through_router()
 st.title("Scenario editor")
 base = web_state.base_scenario()
 if TEXT not in st.session_state:

@@ -23,6 +23,7 @@ SESSION = "live.session"
 POLL_S = 0.5
 WINDOW_S = 30.0
 
+web_state.through_router()
 st.title("Live runtime")
 st.caption(
     "Real OS processes on this machine, one per instance: real imports of generated bundles, "

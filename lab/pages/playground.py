@@ -15,6 +15,7 @@ from lab.view.whatif import read_knobs
 from lab.web_controls import chart_with_downloads, headline_numbers, knob_panel, scenario_caption
 from lab.web_export import comparison_csv, summary_csv
 
+web_state.through_router()
 st.title("Playground")
 base = web_state.base_scenario()
 with st.sidebar:

@@ -30,6 +30,7 @@ PLAYING, CURSOR, SHOWN, ANCHOR, RUN = (
     "replay.run",
 )
 
+web_state.through_router()
 st.title("Animated replay")
 scenario = web_state.current_scenario()
 scenario_caption(scenario)
@@ -118,7 +119,7 @@ def frame() -> None:
     st.slider("time", 0.0, max(end, 1e-6), key=CURSOR, format="%.1f s")
     now = state_at(timeline, cursor)
     meters = now.meters
-    cells = st.columns(7)
+    cells = st.columns(4)
     cells[0].metric("time", seconds(cursor))
     cells[1].metric(
         "arrived / done", f"{count(now.counts['arrived'])} / {count(now.counts['completed'])}"
@@ -126,13 +127,14 @@ def frame() -> None:
     cells[2].metric("instances alive", count(len(now.lanes)))
     cells[3].metric("requests in flight", count(now.in_flight))
     if meters is not None:
-        cells[4].metric("cold starts so far", count(meters.cold_starts))
-        cells[5].metric(
+        cells = st.columns(4)
+        cells[0].metric("cold starts so far", count(meters.cold_starts))
+        cells[1].metric(
             "p50 / p99 so far",
             f"{duration_ms(meters.latency_p50_ms)} / {duration_ms(meters.latency_p99_ms)}",
         )
-        cells[6].metric("bill so far", money(meters.bill_total))
-        st.caption(f"CPU efficiency so far: {percent(meters.cpu_efficiency)}")
+        cells[2].metric("bill so far", money(meters.bill_total))
+        cells[3].metric("CPU efficiency so far", percent(meters.cpu_efficiency))
     t0 = max(0.0, cursor - 0.85 * window)
     t1 = t0 + window
     spans = timeline.spans_between(t0, cursor)

@@ -136,6 +136,19 @@ def _idle(page: Page) -> None:
     page.wait_for_selector(IDLE, timeout=TIMEOUT_MS)
 
 
+def test_a_first_visit_straight_to_a_page_gets_the_router(page: Page, server: str) -> None:
+    """Before any session ran lab/app.py, Streamlit would serve lab/pages/ in its old
+    folder mode (no sections, no page config); the pages switch to the router."""
+    page.goto(f"{server}/bill")
+    _idle(page)
+    expect(page.get_by_role("heading", name="Bill calculator")).to_be_visible(timeout=TIMEOUT_MS)
+    nav = page.locator("[data-testid='stSidebarNav']")
+    expect(nav).to_contain_text("Playground", timeout=TIMEOUT_MS)
+    expect(nav).to_contain_text("Scenario editor")
+    assert "playground" not in nav.inner_text()  # the folder mode lists file names
+    assert page.locator("[data-testid='stException']").count() == 0
+
+
 def test_moving_a_slider_shows_the_new_result_in_a_real_browser(page: Page, server: str) -> None:
     default = with_compared_models(builtin_scenario(DEFAULT_SCENARIO))
     page.goto(server)
