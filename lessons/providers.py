@@ -167,7 +167,9 @@ def _live_bytecode(args: Mapping[str, Any]) -> dict[str, Any]:
     """Real cold starts of generated Python bundles, bytecode cache off vs on (medians).
 
     ``code_load`` is the import of the bundle: compiling it, or loading checked-hash ``.pyc``
-    files made by an earlier instance. With the cache on, only the cold starts that really hit
+    files made by an earlier instance. The table gives its CPU time as measured by the instance
+    (``nocache_ms``, ``cache_ms``: steady on a busy machine) and its wall time (``*_wall_ms``:
+    what a user waits, noisy when other work shares the cores). With the cache on, only the cold starts that really hit
     it count (the first instance fills the cache; a later one may start before it is published).
     """
     coldstart, replay, runtime = _live_modules()
@@ -188,15 +190,16 @@ def _live_bytecode(args: Mapping[str, Any]) -> dict[str, Any]:
                 hits = len(rows)
             if not rows:
                 raise Unavailable(f"no usable live cold start for {kb} kB ({mode})")
-            medians[mode] = statistics.median(r["code_load"] for r in rows) * 1000
-            medians[mode + "_total"] = statistics.median(r["total"] for r in rows) * 1000
+            medians[mode] = statistics.median(r.get("code_load_cpu", 0.0) for r in rows) * 1000
+            medians[mode + "_wall"] = statistics.median(r["code_load"] for r in rows) * 1000
         nocache, cache = medians["off"], medians["merged"]
         table[f"kb{int(kb)}"] = {
             "nocache_ms": nocache,
             "cache_ms": cache,
+            "saved_ms": nocache - cache,
             "saving": 1 - cache / nocache if nocache else 0.0,
-            "cold_start_nocache_ms": medians["off_total"],
-            "cold_start_cache_ms": medians["merged_total"],
+            "nocache_wall_ms": medians["off_wall"],
+            "cache_wall_ms": medians["merged_wall"],
             "hits": hits,
         }
     return table
