@@ -19,8 +19,14 @@ opened with ``live=True`` (``lab lesson check --live``, or ``SERVERLESS_LAB_LIVE
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import json
+import os
+import signal
 import statistics
+import subprocess
+import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -169,8 +175,9 @@ def _live_bytecode(args: Mapping[str, Any]) -> dict[str, Any]:
     ``code_load`` is the import of the bundle: compiling it, or loading checked-hash ``.pyc``
     files made by an earlier instance. The table gives its CPU time as measured by the instance
     (``nocache_ms``, ``cache_ms``: steady on a busy machine) and its wall time (``*_wall_ms``:
-    what a user waits, noisy when other work shares the cores). With the cache on, only the cold starts that really hit
-    it count (the first instance fills the cache; a later one may start before it is published).
+    what a user waits, noisy when other work shares the cores). With the cache on, only the cold
+    starts that really hit it count (the first instance fills the cache; a later one may start
+    before it is published).
     """
     coldstart, replay, runtime = _live_modules()
     repeats = int(args.get("repeats", 3))
@@ -254,6 +261,61 @@ LIVE_PROVIDERS = frozenset({"live_bytecode", "live_module_state"})
 """Providers that run real processes for seconds: only used when a lesson is opened live."""
 
 
+LIVE_TIMEOUT_S = 180.0
+
+
 def provide(name: str, args: Mapping[str, Any]) -> dict[str, Any]:
-    """The table of provider ``name``; KeyError for an unknown provider, Unavailable if absent."""
-    return PROVIDERS[name](args)
+    """The table of provider ``name``; KeyError for an unknown provider, Unavailable if absent.
+
+    Live providers run in a child process of their own session with a time limit, so a live
+    run that hangs (a busy machine, an instance that never answers) cannot hang a lesson: on
+    timeout the whole process group is killed and the table is reported unavailable.
+    """
+    provider = PROVIDERS[name]
+    if name not in LIVE_PROVIDERS:
+        return provider(args)
+    return _in_child(name, args, float(args.get("timeout_s", LIVE_TIMEOUT_S)))
+
+
+def _in_child(name: str, args: Mapping[str, Any], timeout: float) -> dict[str, Any]:
+    command = [sys.executable, "-m", "lessons.providers", name, json.dumps(dict(args))]
+    child = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        cwd=ROOT,
+    )
+    try:
+        out, err = child.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, signal.SIGKILL)
+        child.communicate()
+        raise Unavailable(f"the live measurement did not finish within {timeout:.0f} s") from None
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, signal.SIGKILL)  # anything the run left behind
+    if child.returncode != 0:
+        last = (err.strip().splitlines() or ["no message"])[-1]
+        raise Unavailable(f"the live measurement failed: {last}")
+    table: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    if "unavailable" in table:
+        raise Unavailable(str(table["unavailable"]))
+    return table
+
+
+def _main(argv: list[str]) -> int:
+    """``python -m lessons.providers NAME ARGS_JSON``: one table as JSON on the last line."""
+    name, args = argv[0], json.loads(argv[1]) if len(argv) > 1 else {}
+    try:
+        table = PROVIDERS[name](args)
+    except Unavailable as exc:
+        table = {"unavailable": str(exc)}
+    sys.stdout.write(json.dumps(table) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(_main(sys.argv[1:]))
