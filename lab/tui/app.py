@@ -40,7 +40,7 @@ class LabApp(App[None]):
 
     def on_mount(self) -> None:
         self.add_mode("playground", lambda: PlaygroundScreen(self._scenario, self._autoplay))
-        self.add_mode("lessons", LessonsScreen)
+        self.add_mode("lessons", lambda: LessonsScreen(self._autoplay))
         self.switch_mode("playground")
 
     @property

@@ -36,6 +36,7 @@ KEYS = [
     ("w", "show / hide the what-if controls"),
     ("tab", "move between lanes and controls"),
     ("↑ ↓ enter", "pick a lane, open its details"),
+    ("l", "guided lessons (predict, watch, turn the knobs); esc comes back"),
     ("ctrl+p", "command palette: load a scenario, a file, lessons"),
     ("?", "this help"),
     ("q", "quit"),

@@ -20,8 +20,8 @@ from models.run import RunResult, simulate
 from models.scenario import Scenario
 
 CACHE_SIZE = 6
-MAX_METER_SAMPLES = 4000
-METER_BUDGET = 4_000_000
+MAX_METER_SAMPLES = 1500
+METER_BUDGET = 1_500_000
 """Meters are sampled more finely than ``lab.view``'s default when the run is small enough
 (each sample re-reads the latencies so far): a smoother bill for a short animation."""
 
@@ -51,7 +51,11 @@ class Playback:
 
 
 def build_playback(scenario: Scenario) -> Playback:
-    result = simulate(scenario, keep_events=True)
+    return playback_of(scenario, simulate(scenario, keep_events=True))
+
+
+def playback_of(scenario: Scenario, result: RunResult) -> Playback:
+    """Lay out a run made elsewhere (a lesson's, with its events kept)."""
     timelines = {name: build_timeline(model) for name, model in result.models.items()}
     for name, timeline in timelines.items():
         model = result.models[name]

@@ -31,7 +31,8 @@ __all__ = ["FPS", "PlaygroundScreen"]
 
 HINT = (
     "The same requests on each platform, side by side. Each row is an instance; time flows "
-    "left to right, now is the right edge. ? explains every mark, w opens what-if."
+    "left to right, now is the right edge. ? explains every mark, w opens what-if, "
+    "l the guided lessons."
 )
 WIDE = 120
 """From this many columns the what-if panel is open from the start."""

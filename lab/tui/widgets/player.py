@@ -24,13 +24,19 @@ from lab.tui.widgets.panel import ModelPanel
 
 FPS = 20
 
-PLAYER_BINDINGS: list[BindingType] = [
-    Binding("space", "toggle_play", "play", priority=True),
-    Binding("s", "step", "step", priority=True),
-    Binding("minus", "slower", "slow", priority=True),
-    Binding("plus,equals_sign", "faster", "fast", key_display="+", priority=True),
-    Binding("r", "restart", "restart", priority=True),
-]
+
+def player_bindings(priority: bool = True) -> list[BindingType]:
+    """The player's keys; ``priority=False`` where a text field must get them first."""
+    return [
+        Binding("space", "toggle_play", "play", priority=priority),
+        Binding("s", "step", "step", priority=priority),
+        Binding("minus", "slower", "slow", priority=priority),
+        Binding("plus,equals_sign", "faster", "fast", key_display="+", priority=priority),
+        Binding("r", "restart", "restart", priority=priority),
+    ]
+
+
+PLAYER_BINDINGS = player_bindings()
 
 
 class Player(Vertical):
