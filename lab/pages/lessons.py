@@ -1,0 +1,235 @@
+"""Guided lessons: predict, run, reveal, play with a knob. Renders ``lessons/*.toml`` through the
+display-neutral API of ``lessons.runner``; no lesson text lives here.
+
+Flow per lesson: the hook, a recorded prediction (choice or number), then the steps one at a
+time (an animated run where a step names one), the reveal beside the prediction, the knobs
+("set, then see": each re-runs the scenario), the summary, sources and the claims the lab checked.
+Progress (prediction, steps seen, done) goes to ``lessons.progress``.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import streamlit as st
+
+from lab import charts
+from lab.format import count, money, seconds
+from lab.view import QUEUE_LANE, Timeline, build_timeline, state_at
+from lab.web_controls import show
+from lessons import LessonError, LessonRun, list_lessons, open_lesson
+from lessons.progress import Progress
+
+TICK_S = 0.1
+PLAY_SECONDS = 12.0
+"""An animated run plays from start to end in about this many seconds of wall time."""
+MAX_SPANS = 3000
+
+
+@st.cache_resource(max_entries=12, show_spinner=False)
+def _lesson(number: int) -> LessonRun:
+    return open_lesson(number)
+
+
+@st.cache_resource(max_entries=24, show_spinner=False)
+def _timeline(number: int, run: str, model: str) -> Timeline:
+    return build_timeline(_lesson(number).result(run).models[model])
+
+
+def _progress() -> Progress:
+    if "lessons.progress" not in st.session_state:
+        st.session_state["lessons.progress"] = Progress.load()
+    progress: Progress = st.session_state["lessons.progress"]
+    return progress
+
+
+def _lanes(timeline: Timeline, t0: float, cursor: float) -> list[int]:
+    alive = [i for i in timeline.lanes() if i.started <= cursor and i.ended > t0]
+    lanes = [i.id for i in sorted(alive, key=lambda i: (i.started, i.id))]
+    if any(s.lane == QUEUE_LANE for s in timeline.spans_between(t0, cursor)):
+        lanes.append(QUEUE_LANE)
+    return lanes
+
+
+def _animated_run(number: int, run: str, models: list[str], key: str) -> None:
+    """A compact replay of one run: model, play/pause, a time cursor and the lanes at it."""
+    lesson = _lesson(number)
+    title = lesson.lesson.runs[run].title or run
+    model = st.radio(f"run: {title}", models, key=f"{key}.model", horizontal=True)
+    timeline = _timeline(number, run, model)
+    end = max(timeline.end_time, 1e-6)
+    playing_key, cursor_key, anchor_key = f"{key}.playing", f"{key}.cursor", f"{key}.anchor"
+    st.session_state.setdefault(playing_key, False)
+    st.session_state.setdefault(cursor_key, end)
+
+    def toggle() -> None:
+        now = not st.session_state[playing_key]
+        start = 0.0 if now and st.session_state[cursor_key] >= end else st.session_state[cursor_key]
+        st.session_state[playing_key] = now
+        st.session_state[anchor_key] = (start, time.monotonic())
+
+    playing = bool(st.session_state[playing_key])
+    st.button("Pause" if playing else "Play the run", key=f"{key}.play", on_click=toggle)
+
+    @st.fragment(run_every=TICK_S if playing else None)
+    def frame() -> None:
+        cursor = float(st.session_state[cursor_key])
+        if st.session_state[playing_key]:
+            start, wall = st.session_state.get(anchor_key, (0.0, time.monotonic()))
+            cursor = min(end, start + (time.monotonic() - wall) * end / PLAY_SECONDS)
+            if cursor >= end:
+                st.session_state[playing_key] = False
+        st.session_state[cursor_key] = cursor
+        st.slider("time (s)", 0.0, end, key=cursor_key, format="%.1f")
+        now = state_at(timeline, cursor)
+        cells = st.columns(4)
+        cells[0].metric("time", seconds(cursor))
+        cells[1].metric("instances alive", count(len(now.lanes)))
+        if now.meters is not None:
+            cells[2].metric("cold starts so far", count(now.meters.cold_starts))
+            cells[3].metric("bill so far", money(now.meters.bill_total))
+        window = min(end, max(end / 4, 1.0))
+        while True:  # a window short enough to stay under the chart's mark budget
+            t0 = max(0.0, cursor - 0.85 * window)
+            spans = timeline.spans_between(t0, cursor)
+            if len(spans) <= MAX_SPANS or window <= 1.0:
+                break
+            window /= 2
+        chart = charts.replay_chart(
+            spans, _lanes(timeline, t0, cursor), t0, t0 + window, cursor, f"{model}: {title}"
+        )
+        show(chart, f"{key}.chart")
+
+    frame()
+
+
+def _prediction(lesson: LessonRun, progress: Progress) -> Any:
+    p = lesson.prediction
+    key = f"lessons.{lesson.number}.guess"
+    with st.container(border=True):
+        st.markdown(f"**Your prediction.** {p.question}")
+        if p.kind == "choice":
+            choice = st.radio("your answer", p.choices, index=None, key=f"{key}.input")
+            guess: Any = None if choice is None else p.choices.index(choice)
+        else:
+            start = p.min if p.min is not None else 0.0
+            guess = st.number_input(
+                f"your answer ({p.unit})" if p.unit else "your answer",
+                min_value=p.min,
+                max_value=p.max,
+                value=start,
+                step=p.step,
+                key=f"{key}.input",
+            )
+        if st.button("Record my prediction", key=f"{key}.record", disabled=guess is None):
+            st.session_state[key] = guess
+            reveal = p.check(guess)
+            progress.record_prediction(lesson.slug, guess, reveal.correct)
+            progress.save()
+    return st.session_state.get(key)
+
+
+def page() -> None:
+    st.title("Lessons")
+    try:
+        infos = list_lessons()
+    except LessonError as exc:
+        st.error(str(exc))
+        return
+    progress = _progress()
+    labels = {
+        i.number: f"{i.number}. {i.title}" + ("  ✓" if progress.of(i.slug).done else "")
+        for i in infos
+    }
+    number = st.selectbox(
+        "lesson", list(labels), format_func=labels.__getitem__, key="lessons.number"
+    )
+    with st.spinner("Running the lesson's scenarios…"):
+        try:
+            lesson = _lesson(int(number))
+        except LessonError as exc:
+            st.error(str(exc))
+            return
+    st.header(lesson.title)
+    st.caption(f"about {lesson.lesson.minutes} minutes · every number is computed by the lab")
+    st.markdown(lesson.hook)
+
+    guess = _prediction(lesson, progress)
+    if guess is None:
+        st.info("Record a prediction to start the lesson.")
+        return
+    step_key = f"lessons.{lesson.number}.step"
+    shown = int(st.session_state.get(step_key, 0))
+    for step in lesson.steps[: shown + 1]:
+        st.subheader(step.title)
+        st.markdown(step.markdown)
+        if step.animate and step.available:
+            _animated_run(
+                lesson.number,
+                step.animate,
+                step.models or list(lesson.result(step.animate).models),
+                f"lessons.{lesson.number}.{step.index}",
+            )
+        progress.mark_step(lesson.slug, step.index)
+    if shown + 1 < len(lesson.steps):
+        if st.button("Next step", key=f"lessons.{lesson.number}.next", type="primary"):
+            st.session_state[step_key] = shown + 1
+            progress.save()
+            st.rerun()
+        progress.save()
+        return
+
+    reveal = lesson.prediction.check(guess)
+    left, right = st.columns(2)
+    with left.container(border=True):
+        st.markdown("**You predicted**")
+        shown_guess = (
+            lesson.prediction.choices[int(guess)]
+            if lesson.prediction.kind == "choice"
+            else f"{guess:g} {lesson.prediction.unit}"
+        )
+        st.markdown(shown_guess)
+    with right.container(border=True):
+        st.markdown(reveal.text)
+
+    if lesson.knobs:
+        st.subheader("Play with it")
+        for knob in lesson.knobs:
+            key = f"lessons.{lesson.number}.knob.{knob.id}"
+            if knob.values is not None:
+                value = st.select_slider(knob.label, knob.values, value=knob.default, key=key)
+            else:
+                assert knob.min is not None and knob.max is not None
+                kind = int if isinstance(knob.default, int) else float
+                value = st.slider(
+                    knob.label,
+                    kind(knob.min),
+                    kind(knob.max),
+                    kind(knob.default),
+                    step=kind(knob.step) if knob.step else None,
+                    key=key,
+                )
+            if value != knob.default:
+                outcome = lesson.turn(knob.id, value)
+                progress.tried_knob(lesson.slug, knob.id)
+                st.markdown(outcome.text)
+    st.subheader("Summary")
+    st.markdown(lesson.summary)
+    with st.expander("Sources"):
+        for source in lesson.sources:
+            where = source.url or source.where
+            st.markdown(
+                f"- {source.title} ({where})" + (f": “{source.quote}”" if source.quote else "")
+            )
+    with st.expander("What the lab checked"):
+        for claim in lesson.claims:
+            mark = {"pass": "✅", "fail": "❌", "skipped": "⏭️"}[claim.status]
+            st.markdown(f"{mark} {claim.text}  \n`{claim.detail}`")
+    if not progress.of(lesson.slug).done:
+        progress.complete(lesson.slug)
+    progress.save()
+    st.success(f"Lesson {lesson.number} done.")
+
+
+page()

@@ -1,0 +1,82 @@
+"""The Streamlit lessons page (AppTest): every lesson can be walked from the prediction to the
+summary, and what it shows comes from the lesson API (no lesson text in the page)."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from lessons import list_lessons
+from tests.lessons.conftest import lesson
+from tests.web.conftest import APP, TIMEOUT
+
+NUMBERS = [info.number for info in list_lessons()]
+
+
+def texts(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def walk(number: int, right: bool = True) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page("pages/lessons.py").run()
+    assert not at.exception, at.exception
+    at.selectbox(key="lessons.number").set_value(number).run()
+    assert not at.exception, at.exception
+    run = lesson(number)
+    p = run.prediction
+    assert p.question.split("\n")[0][:40] in texts(at)
+    key = f"lessons.{number}.guess"
+    if p.kind == "choice":
+        index = p.answer if right else (p.answer + 1) % len(p.choices)
+        at.radio(key=f"{key}.input").set_value(p.choices[index]).run()
+    else:
+        at.number_input(key=f"{key}.input").set_value(p.answer if right else p.min).run()
+    at.button(key=f"{key}.record").click().run()
+    assert not at.exception, at.exception
+    for _ in run.steps[1:]:
+        at.button(key=f"lessons.{number}.next").click().run()
+        assert not at.exception, at.exception
+    return at
+
+
+@pytest.mark.parametrize("number", NUMBERS)
+def test_every_lesson_can_be_walked_with_a_prediction(number: int) -> None:
+    at = walk(number)
+    shown = texts(at)
+    run = lesson(number)
+    for step in run.steps:
+        assert step.markdown.split("\n")[0][:50] in shown, step.title
+    assert "Right" in shown or "Close" in shown  # the reveal beside the prediction
+    assert run.summary.split("\n")[0][:50] in shown
+    assert [s.value for s in at.success] == [f"Lesson {number} done."]
+
+
+def test_a_wrong_prediction_is_revealed_as_such_and_progress_is_kept(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("SERVERLESS_LAB_PROGRESS", str(tmp_path / "progress.json"))
+    at = walk(1, right=False)
+    assert "Not quite" in texts(at)
+    from lessons.progress import Progress
+
+    entry = Progress.load().of(lesson(1).slug)
+    assert (
+        entry.done
+        and entry.correct is False
+        and entry.steps_seen == list(range(len(lesson(1).steps)))
+    )
+
+
+def test_a_knob_shows_what_changed() -> None:
+    at = walk(4)
+    at.slider(key="lessons.4.knob.concurrency").set_value(1).run()
+    assert not at.exception, at.exception
+    assert lesson(4).turn("concurrency", 1).text.split("\n")[0] in texts(at)
+
+
+def test_the_animated_run_plays() -> None:
+    at = walk(1)
+    at.button(key="lessons.1.0.play").click().run()
+    assert at.session_state["lessons.1.0.playing"]
+    at.run()
+    assert not at.exception, at.exception
