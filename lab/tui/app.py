@@ -31,17 +31,39 @@ class LabApp(App[None]):
         Binding("q", "quit", "quit"),
     ]
 
-    def __init__(self, scenario: Scenario, autoplay: bool = True, animate: bool = True) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        autoplay: bool = True,
+        animate: bool = True,
+        live: tuple[int, float] | None = None,
+    ) -> None:
+        """``live=(requests, arrival speed-up)`` opens on live-runtime runs of ``scenario``."""
         super().__init__()
         self._scenario = scenario
         self._autoplay = autoplay
+        self._live = live
         if not animate:
             self.animation_level = "none"
 
     def on_mount(self) -> None:
         self.add_mode("playground", lambda: PlaygroundScreen(self._scenario, self._autoplay))
         self.add_mode("lessons", lambda: LessonsScreen(self._autoplay))
-        self.switch_mode("playground")
+        if self._live is not None:
+            from lab.tui.live_screen import LiveScreen
+
+            requests, speed = self._live
+            self.add_mode("live", lambda: LiveScreen(self._scenario, requests, speed))
+            self.switch_mode("live")
+        else:
+            self.switch_mode("playground")
+
+    def stop_live(self) -> None:
+        """Stop live runs (and their instance processes); safe to call more than once."""
+        for screen in self._screen_stacks.get("live", []):
+            stop = getattr(screen, "stop", None)
+            if stop is not None:
+                stop()
 
     @property
     def playground(self) -> PlaygroundScreen:

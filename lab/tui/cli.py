@@ -23,6 +23,12 @@ def tui(
         bool, typer.Option("--live", help="Animate a live-runtime run as it happens.")
     ] = False,
     paused: Annotated[bool, typer.Option("--paused", help="Start paused.")] = False,
+    requests: Annotated[
+        int, typer.Option(help="--live: how many of the scenario's requests to send.")
+    ] = 20,
+    speed: Annotated[
+        float, typer.Option(help="--live: arrivals this many times faster than the scenario.")
+    ] = 10.0,
 ) -> None:
     """Open the terminal lab: platform models side by side, animated, with what-if controls."""
     from lab.cli import fail
@@ -31,12 +37,26 @@ def tui(
         spec = load_scenario(scenario)
     except ScenarioError as exc:
         raise fail(str(exc)) from None
+    if requests < 1 or speed <= 0:
+        raise fail("--requests must be at least 1 and --speed above 0")
     if live:
-        raise fail(LIVE_MISSING.format(why=_live_missing()))
+        why = _live_missing(spec)
+        if why:
+            raise fail(LIVE_MISSING.format(why=why))
     from lab.tui.app import LabApp
 
-    LabApp(spec, autoplay=not paused).run()
+    app = LabApp(spec, autoplay=not paused, live=(requests, speed) if live else None)
+    try:
+        app.run()
+    finally:
+        app.stop_live()
 
 
-def _live_missing() -> str:
-    return "the live runtime has no in-process event stream for the TUI yet"
+def _live_missing(spec: object) -> str:
+    """Why a live run cannot start here ("" when it can)."""
+    try:
+        import lab.web_live  # noqa: F401
+        import models.live.replay  # noqa: F401
+    except ImportError as exc:
+        return f"the live runtime is not installed ({exc})"
+    return ""
