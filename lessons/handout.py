@@ -43,7 +43,7 @@ def chart_svg(chart: ChartView) -> str:
         alt.Chart(alt.Data(values=rows), title=title, width=420, height=220)
         .mark_bar()
         .encode(
-            x=alt.X("run:N", title=None, sort=None),
+            x=alt.X("run:N", title=None, sort=None, axis=alt.Axis(labelAngle=0)),
             xOffset=alt.XOffset("model:N"),
             y=alt.Y("value:Q", title=chart.unit or None),
             color=alt.Color("model:N", title="platform model"),
