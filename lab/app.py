@@ -14,6 +14,7 @@ from lab import web_state
 
 st.set_page_config(page_title="Serverless Lab", page_icon=":material/bolt:", layout="wide")
 web_state.init_state()
+web_state.routed()
 
 PAGES = {
     "Explore": [

@@ -37,6 +37,7 @@ from models.scenario import Scenario
 BASE = "lab.base"
 BASE_SOURCE = "lab.base_source"
 KNOBS = "lab.knobs"
+ROUTED = "lab.routed"
 KNOB_PREFIX = "knob."
 """Widget keys of the what-if controls; dropped when another scenario is loaded."""
 
@@ -51,15 +52,22 @@ def through_router() -> None:
 
     Until some session has run the router, Streamlit treats ``lab/pages/`` as its old
     pages-folder app, so a first visit straight to ``/bill`` would run the page alone (no page
-    config, no sections). Switch to the router's navigation and rerun the same URL.
+    config, no sections). Switch to the router's navigation and rerun the same URL. (A
+    session that has been through the router is left alone: ``AppTest`` resets Streamlit's
+    flag before every run, and a rerun there would swallow the click that started it.)
     """
     try:
         from streamlit.runtime.pages_manager import PagesManager
     except ImportError:  # pragma: no cover - a Streamlit without the old mode
         return
-    if PagesManager.uses_pages_directory:
+    if PagesManager.uses_pages_directory and not st.session_state.get(ROUTED):
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+def routed() -> None:
+    """Called by the router: this session has run ``lab/app.py``'s navigation."""
+    st.session_state[ROUTED] = True
 
 
 def init_state() -> None:
