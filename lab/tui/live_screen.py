@@ -18,6 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.message import Message
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer
 
 from lab.tui.playback import Playback, playback_of
@@ -53,6 +54,7 @@ class LiveScreen(PlayerKeys, Screen[None]):
         self.error = ""
         self._following = True
         self._seen = -1
+        self._live_timers: list[Timer] = []
 
     def compose(self) -> ComposeResult:
         yield self.player
@@ -68,8 +70,10 @@ class LiveScreen(PlayerKeys, Screen[None]):
             self.sessions[model] = LiveSession(
                 self.scenario, model, self.requests, self.speed
             ).start()
-        self.set_interval(REFRESH_S, self._refresh)
-        self.set_interval(1 / FPS, self._follow)
+        self._live_timers = [
+            self.set_interval(REFRESH_S, self._refresh),
+            self.set_interval(1 / FPS, self._follow),
+        ]
 
     def on_unmount(self) -> None:
         self.stop()
@@ -111,6 +115,8 @@ class LiveScreen(PlayerKeys, Screen[None]):
             self.player.clock.speed = 1.0
         self.done = message.done
         if self.done:
+            for timer in self._live_timers:  # an ordinary replay from here: idle costs nothing
+                timer.stop()
             self.player.busy = ""
             self.player.seek(self.player.clock.end_time)
             note = f" (stopped: {self.error})" if self.error else ""
