@@ -65,3 +65,19 @@ def test_a_streamed_replay_on_dask_equals_the_single_process_run(scheduler: str)
     serial = replay(spec)
     streamed = replay(spec, "dask", scheduler=scheduler, stream=True)
     assert [r.totals() for r in streamed.functions] == [r.totals() for r in serial.functions]
+
+
+def test_lab_replay_with_scheduler_prints_the_serial_numbers(scheduler: str) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from lab.cli import app
+    from tests.traces.conftest import SAMPLE_2021
+
+    runner = CliRunner()
+    args = ["replay", str(SAMPLE_2021), "--json", "-p", "hybrid"]
+    serial = runner.invoke(app, [*args, "--serial"])
+    on_dask = runner.invoke(app, [*args, "--scheduler", scheduler])
+    assert serial.exit_code == on_dask.exit_code == 0, on_dask.output
+    assert json.loads(on_dask.stdout) == json.loads(serial.stdout)
