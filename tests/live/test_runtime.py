@@ -117,6 +117,15 @@ def test_max_duration_cuts_requests_and_waituntil_work(options: LiveOptions) -> 
     assert run.outcomes[0].status == "timeout"
     cut = next(e for e in run.events if e.kind == "request_timed_out")
     assert 0.29 < cut.t < 1.5
+    hog = make_scenario(
+        [{"cpu": "3s"}],
+        {"kind": "explicit", "times": [0.0]},
+        platforms={"traditional": {"max_duration": 0.3}},
+    )
+    run = run_live(hog, "traditional", options=options)  # a CPU-bound handler is cut too
+    assert assert_each_request_ends_once(run.events) == {"request_timed_out": 1}
+    used = next(e for e in run.events if e.kind == "segment_ended")
+    assert 0 < used.cpu_s <= 0.35  # type: ignore[attr-defined]
     bg = make_scenario(
         [{"cpu": "1ms"}],
         {"kind": "explicit", "times": [0.0]},
