@@ -465,16 +465,19 @@ class LiveRuntime:
             inst.stats.set_result(m)
 
     def _on_exit(self, pid: int, status: int) -> None:
-        for inst in self.placement.instances.values():
+        for inst in list(self.placement.instances.values()):
             if isinstance(inst, _Inst) and inst.pid == pid:
                 inst.exit_status = status
+                if inst.writer is None:  # died before it ever connected: no EOF will come
+                    self._crashed(inst, f"instance {inst.id} exited while starting ({status})")
 
     def _crashed(self, inst: _Inst, message: str) -> None:
         """The instance is gone unasked: its requests end with a clear error."""
         if inst.recycled or self._closing:
             return
         now = self.now()
-        held = sorted(inst.requests.values(), key=lambda r: r.id) + inst.waiting
+        held = sorted(inst.requests.values(), key=lambda r: r.id)  # waiting ones included
+        inst.waiting = []
         self.placement.remove(inst)
         for req in held:
             inst.requests.pop(req.id, None)

@@ -188,3 +188,27 @@ def test_spawn_start_and_the_provision_stand_in_are_real_phases(cache_root: Any)
     spawn_init = ends["runtime_init"] - starts["runtime_init"]
     fork_init = z_ends["runtime_init"] - z_starts["runtime_init"]
     assert spawn_init > 2 * fork_init  # a fresh interpreter vs a fork of a warm one
+
+
+async def test_instance_killed_during_its_cold_start(cache_root: Any) -> None:
+    sc = make_scenario(
+        [{"cpu": "1ms"}],
+        {"kind": "explicit", "times": [0.0]},
+        function={"bundle": [{"name": "big", "size_kb": 800, "eager": True}]},
+        platforms={"fluid": {"concurrency": 4, "bytecode_cache": "off"}},
+    )
+    async with LiveRuntime(sc, "fluid", LiveOptions(cache_root=cache_root)) as rt:
+        spec = make_spec(sc, 0, ((True, 0.001),))
+        held = [asyncio.ensure_future(rt.submit(spec)) for _ in range(2)]  # cold + joined
+        for _ in range(400):
+            await asyncio.sleep(0.005)
+            if any(e.kind == "phase_started" and e.phase == "code_load" for e in rt.events):  # type: ignore[attr-defined]
+                break
+        victim = rt.placement.instances[0]
+        os.kill(victim.pid, signal.SIGKILL)  # type: ignore[attr-defined]
+        outcomes = await asyncio.gather(*held)
+        assert [o.status for o in outcomes] == ["error", "error"]
+        again = await rt.submit(spec)
+        assert again.status == "ok" and again.instance == 1
+    kinds = assert_each_request_ends_once(rt.events)
+    assert kinds == {"request_failed": 2, "response_sent": 1}
