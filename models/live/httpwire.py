@@ -1,7 +1,9 @@
 """Just enough HTTP/1.1 for the front door and the load client (standard library only).
 
-Requests and responses carry a ``Content-Length`` body (no chunked bodies); connections are
-kept alive unless a side says ``Connection: close``. A malformed request raises ``BadRequest``
+Requests carry a ``Content-Length`` body (no chunked request bodies); responses too, except
+streamed ones (a route that flushes early), which are chunked: headers and a first chunk at the
+handler's flush, the rest when it finishes. Connections are kept alive unless a side says
+``Connection: close``. A malformed request raises ``BadRequest``
 with the status to answer (400, 405, 411, 413, 431, 501), never anything else.
 """
 
@@ -108,6 +110,24 @@ async def read_request(reader: asyncio.StreamReader) -> Request | None:
     return Request(method, path, _parse_query(query), headers, body, keep)
 
 
+def encode_stream_head(status: int, headers: dict[str, str], keep_alive: bool) -> bytes:
+    """Headers of a streamed (chunked) response: sent at the handler's first flush."""
+    reason = REASONS.get(status, "Unknown")
+    all_headers = {
+        "transfer-encoding": "chunked",
+        "connection": "keep-alive" if keep_alive else "close",
+        **headers,
+    }
+    head = f"HTTP/1.1 {status} {reason}\r\n"
+    head += "".join(f"{k}: {v}\r\n" for k, v in all_headers.items())
+    return head.encode("latin-1") + b"\r\n"
+
+
+def encode_chunk(data: bytes) -> bytes:
+    """One chunk; ``b""`` ends the body."""
+    return f"{len(data):x}\r\n".encode() + data + b"\r\n"
+
+
 def encode_response(response: Response, keep_alive: bool) -> bytes:
     reason = REASONS.get(response.status, "Unknown")
     headers = {
@@ -129,5 +149,14 @@ async def read_response(reader: asyncio.StreamReader) -> Response:
     for line in lines[1:]:
         name, _, value = line.partition(":")
         headers[name.strip().lower()] = value.strip()
+    if headers.get("transfer-encoding", "").lower() == "chunked":
+        parts = []
+        while True:
+            size = int((await reader.readuntil(b"\r\n")).strip(), 16)
+            data = await reader.readexactly(size + 2)
+            if size == 0:
+                break
+            parts.append(data[:-2])
+        return Response(status, headers, b"".join(parts))
     body = await reader.readexactly(int(headers.get("content-length", "0")))
     return Response(status, headers, body)

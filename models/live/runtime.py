@@ -100,6 +100,7 @@ class _Req:
     responded: bool = False
     router_timeout: bool = False
     timer: asyncio.TimerHandle | None = None
+    on_first_byte: Callable[[Outcome], None] | None = None
 
 
 @dataclass(eq=False)
@@ -251,13 +252,23 @@ class LiveRuntime:
 
     # --- requests ------------------------------------------------------------------------
 
-    async def submit(self, spec: RequestSpec, user: str | None = None) -> Outcome:
-        """Serve one request; returns when it has ended (its waitUntil work may go on)."""
+    async def submit(
+        self,
+        spec: RequestSpec,
+        user: str | None = None,
+        on_first_byte: Callable[[Outcome], None] | None = None,
+    ) -> Outcome:
+        """Serve one request; returns when it has ended (its waitUntil work may go on).
+
+        ``on_first_byte`` is called when a streaming handler flushes (its ``first_byte``), with
+        the request's id, instance and start so far: the front door sends headers then.
+        """
         route = self.scenario.workload.routes[spec.route]
         rid = self._next_request
         self._next_request += 1
         loop = asyncio.get_running_loop()
         req = _Req(spec, rid, route.name, route.chunk, user or f"user-{rid}", loop.create_future())
+        req.on_first_byte = on_first_byte
         now = self.now()
         self.emit(RequestArrived(now, rid, route.name))
         if self._closing:
@@ -444,6 +455,8 @@ class LiveRuntime:
             # min_instances) starts no keep-alive timer until it has served one
         elif op == "first_byte":
             self.emit(FirstByte(t, m["req"], iid))
+            if req is not None and req.on_first_byte is not None:
+                req.on_first_byte(Outcome(req.id, "ok", iid, req.start))
         elif op == "done" and req is not None:
             if m["user"] != req.user:
                 self.leaks.append(

@@ -8,7 +8,10 @@ the exact requests the simulator would play)::
     X-Lab-Work: {"s": [[1, 0.2], [0, 0.45]], "b": [], "f": 1}    # segments, background, flush
 
 Answers: 200 (response), 504 (cut at max duration), 502 (instance crashed / handler error),
-503 (rejected), 404 (unknown route), 4xx for malformed requests; never a crash.
+503 (rejected), 404 (unknown route), 4xx for malformed requests; never a crash. A route that
+flushes early (``flush`` in its work) streams: headers and a first chunk go out at the flush,
+so time-to-first-byte is real on the wire; an error after that ends the stream with an error
+object (the status was already sent).
 
 Control endpoints, for ``lab load`` and front ends:
 
@@ -28,7 +31,15 @@ from collections.abc import Callable
 from typing import Any
 
 from models.events import Event
-from models.live.httpwire import BadRequest, Request, Response, encode_response, read_request
+from models.live.httpwire import (
+    BadRequest,
+    Request,
+    Response,
+    encode_chunk,
+    encode_response,
+    encode_stream_head,
+    read_request,
+)
 from models.live.runtime import LiveOptions, LiveRuntime, Outcome
 from models.live.upstream import Upstream
 from models.requests import RequestSpec, _RoutePlan
@@ -189,10 +200,11 @@ class LiveServer:
                 if request is None:
                     break
                 try:
-                    response = await self._respond(request)
+                    response = await self._respond(request, writer)
                 except BadRequest as exc:
                     response = _json(exc.status, {"error": str(exc)})
-                writer.write(encode_response(response, request.keep_alive))
+                if response is not None:  # None: it was streamed already
+                    writer.write(encode_response(response, request.keep_alive))
                 await writer.drain()
                 if not request.keep_alive:
                     break
@@ -209,7 +221,7 @@ class LiveServer:
             raise BadRequest(400, f"unknown model {model!r}; this server runs {self.models}")
         return model
 
-    async def _respond(self, request: Request) -> Response:
+    async def _respond(self, request: Request, writer: asyncio.StreamWriter) -> Response | None:
         if request.path.startswith("/_lab/"):
             return await self._control(request)
         route = self._routes.get(request.path)
@@ -230,8 +242,24 @@ class LiveServer:
             work, background = plan.sample(self._rng)
             flush = plan.flush_after
         spec = RequestSpec(-1, 0.0, route, work, background, flush)
-        outcome = await self.runtimes[model].submit(spec, request.headers.get("x-lab-user"))
-        return _outcome_response(outcome)
+        user = request.headers.get("x-lab-user")
+        if flush >= len(work):
+            return _outcome_response(await self.runtimes[model].submit(spec, user))
+        streamed = False
+
+        def first_byte(so_far: Outcome) -> None:  # headers and a first chunk go out now
+            nonlocal streamed
+            streamed = True
+            head = _outcome_response(so_far).headers
+            writer.write(encode_stream_head(200, head, request.keep_alive))
+            writer.write(encode_chunk(b'{"streaming": true}\n'))
+
+        outcome = await self.runtimes[model].submit(spec, user, first_byte)
+        if not streamed:
+            return _outcome_response(outcome)
+        final = _outcome_response(outcome)  # after the flush the status cannot change
+        writer.write(encode_chunk(final.body + b"\n") + encode_chunk(b""))
+        return None
 
     async def _control(self, request: Request) -> Response:
         path = request.path

@@ -226,3 +226,31 @@ def test_kill_9_of_the_router_leaves_no_orphans() -> None:
     while live_pids() & started and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not live_pids() & started
+
+
+async def test_a_route_that_flushes_streams_its_first_byte_early(options: LiveOptions) -> None:
+    sc = make_scenario(
+        [{"io": "30ms"}, "flush", {"io": "400ms"}, {"cpu": "1ms"}],
+        {"kind": "constant", "rate": 10},
+        requests=2,
+        platforms={"fluid": {}},
+    )
+    async with LiveServer(sc, options=options) as server:
+        client = HttpClient(server.url)
+        try:
+            await client.request("GET", "/r")  # cold start out of the way
+            reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+            t0 = time.monotonic()
+            writer.write(b"GET /r HTTP/1.1\r\nhost: x\r\n\r\n")
+            head = await reader.readuntil(b"\r\n\r\n")
+            t_head = time.monotonic() - t0
+            rest = await reader.readuntil(b"0\r\n\r\n")
+            t_end = time.monotonic() - t0
+            writer.close()
+            streamed = await client.request("GET", "/r")
+        finally:
+            await client.close()
+    assert b"transfer-encoding: chunked" in head
+    assert t_head < 0.3 and t_end >= 0.4  # headers at the flush, the body after the stream
+    assert b'"user": "user-1"' in rest
+    assert streamed.status == 200 and b'"user": "user-2"' in streamed.body
