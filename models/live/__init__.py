@@ -13,8 +13,12 @@ Modules (each has one job):
 * ``procs``       starting instance processes (zygote fork or spawn) and never leaking them
 * ``placement``   where a request goes (same rules as the simulator)
 * ``runtime``     ``LiveRuntime``: one platform model, its instances, its events
+* ``replay``      ``run_live``: a scenario's requests through a runtime, billed by ``measure``
+* ``coldstart``   measured cold starts by bundle size and cache mode
+* ``httpwire``    just enough HTTP/1.1 (parsing with 4xx answers, chunked streaming)
 * ``server``      the HTTP front door on 127.0.0.1
 * ``client``      a small HTTP client and the workload replayer used by ``lab load``
+* ``session``     the runtime on a background thread, events on queues, for front ends
 * ``calibration`` measuring this machine and turning the profile into scenario overrides
 
 Only the standard library is used in the processes that run instances, so they start fast.
