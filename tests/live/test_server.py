@@ -254,3 +254,25 @@ async def test_a_route_that_flushes_streams_its_first_byte_early(options: LiveOp
     assert t_head < 0.3 and t_end >= 0.4  # headers at the flush, the body after the stream
     assert b'"user": "user-1"' in rest
     assert streamed.status == 200 and b'"user": "user-2"' in streamed.body
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["live", "no-such-scenario", "--port", "0"], "no-such-scenario"),
+        (["live", "db-api", "--model", "nope", "--port", "0"], "unknown platform model 'nope'"),
+        (["live", "db-api", "--start-method", "vfork", "--port", "0"], "unknown start method"),
+        (["load", "db-api", "--target", "http://127.0.0.1:9"], "cannot reach"),
+        (["load", "db-api", "--target", "ftp://127.0.0.1:9"], "expected a target"),
+        (["load", "db-api", "--target", "http://127.0.0.1:9", "--concurrency", "0"], "at least 1"),
+    ],
+)
+def test_cli_mistakes_exit_2_with_a_message(args: list[str], message: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", "from lab.cli import main; main()", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2, done.stderr
+    assert message in done.stderr and "Traceback" not in done.stderr
