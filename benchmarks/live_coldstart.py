@@ -28,14 +28,15 @@ def main() -> None:
         return
     print(f"cold starts, {options.start_method}, median of {args.repeats} per cell (ms)")
     print(
-        f"{'bundle':>7} {'cache':>5} {'runtime_init':>12} {'code_load':>9} {'module_init':>11}"
-        f" {'cold start':>10} {'1st response':>12} {'hits':>5}"
+        f"{'bundle':>7} {'cache':>5} {'runtime_init':>12} {'code_load':>9} {'(CPU)':>7}"
+        f" {'module_init':>11} {'cold start':>10} {'1st response':>12} {'hits':>5}"
     )
     for row in rows:
         print(
             f"{row['size_kb']:>5.0f}kB {'on' if row['cache'] else 'off':>5}"
             f" {row['runtime_init_ms']:>12.1f} {row['code_load_ms']:>9.1f}"
-            f" {row['module_init_ms']:>11.1f} {row['cold_start_ms']:>10.1f}"
+            f" {row['code_load_cpu_ms']:>7.1f} {row['module_init_ms']:>11.1f}"
+            f" {row['cold_start_ms']:>10.1f}"
             f" {row['first_response_ms']:>12.1f} {row['hits']:>3}/{row['samples']}"
         )
     print("saving from the cache (cold start off - on):")
