@@ -50,3 +50,39 @@ def test_instance_details(snap_compare, small) -> None:
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(100, 30), run_before=run_before)
+
+
+EDGE = """
+name = "edge"
+title = "queues, rejections, timeouts, background work"
+seed = 2
+[workload]
+arrivals = { kind = "poisson", rate = 3 }
+requests = 300
+[[workload.routes]]
+name = "/slow"
+work = [ { cpu = "50ms" }, { io = { dist = "exponential", mean = "1.5s" } }, { cpu = "20ms" } ]
+background = [ { io = "300ms" }, { cpu = "30ms" } ]
+[function]
+provision = "300ms"
+runtime_init = "100ms"
+bundle = [ { name = "app", size_kb = 400, eager = true } ]
+[platforms.traditional]
+max_instances = 4
+overflow = "queue"
+max_duration = 3.0
+[platforms.fluid]
+concurrency = 3
+max_instances = 2
+overflow = "reject"
+keep_alive = "5s"
+"""
+
+
+def test_queue_rejections_timeouts_and_background_work(snap_compare) -> None:
+    """Every mark of the legend that the built-ins rarely show: the queue row, rejections,
+    joined starts, a bytecode-cache hit, background I/O, timeouts, recycled instances."""
+    from models.loading import scenario_from_text
+
+    app = make_app(scenario_from_text(EDGE, "toml"))
+    assert snap_compare(app, terminal_size=(110, 30), run_before=at(14.0))
