@@ -20,6 +20,9 @@ from models.run import RunResult, simulate
 from models.scenario import Scenario
 
 CACHE_SIZE = 6
+CACHE_EVENTS = 1_500_000
+"""The cache also keeps at most about this many events (~75 MB per 330k-event run), keeping
+at least the latest run however large."""
 MAX_METER_SAMPLES = 1500
 METER_BUDGET = 1_500_000
 """Meters are sampled more finely than ``lab.view``'s default when the run is small enough
@@ -97,9 +100,16 @@ class PlaybackCache:
         playback = build_playback(scenario)
         with self._lock:
             self._items[scenario.fingerprint()] = playback
-            while len(self._items) > self._size:
+            while len(self._items) > 1 and (
+                len(self._items) > self._size or self._events() > CACHE_EVENTS
+            ):
                 self._items.popitem(last=False)
         return playback
+
+    def _events(self) -> int:
+        return sum(
+            len(m.events or ()) for p in self._items.values() for m in p.result.models.values()
+        )
 
     def __len__(self) -> int:
         return len(self._items)
