@@ -117,13 +117,14 @@ def _applied(scenario: Scenario, values: Knobs) -> Scenario:
 # --- simulations ------------------------------------------------------------------------
 
 
-@st.cache_resource(max_entries=4, hash_funcs=HASH_FUNCS, show_spinner=False)
+@st.cache_resource(max_entries=3, hash_funcs=HASH_FUNCS, show_spinner=False)
 def run(scenario: Scenario) -> RunResult:
-    """Traditional and fluid on the same requests, events kept (for timelines and replays)."""
+    """Traditional and fluid on the same requests, events kept (for timelines and replays).
+    Few entries: a 10,000-request streaming run keeps millions of events."""
     return simulate(scenario, models=COMPARED)
 
 
-@st.cache_resource(max_entries=4, hash_funcs=HASH_FUNCS, show_spinner=False)
+@st.cache_resource(max_entries=2, hash_funcs=HASH_FUNCS, show_spinner=False)
 def replay_timeline(scenario: Scenario, model: str) -> Timeline:
     """A model's run laid out for replay, with its running meters."""
     return build_timeline(run(scenario).models[model])

@@ -16,6 +16,7 @@ from lab.format import count, seconds
 from lab.view import QUEUE_LANE, build_timeline, state_at
 from lab.view.whatif import COMPARED, apply_knobs, read_knobs
 from lab.web_controls import headline_numbers, scenario_caption, show
+from lab.web_export import summary_csv
 from lab.web_live import LiveSession
 from models.run import simulate
 
@@ -115,6 +116,14 @@ def watch() -> None:
             sim = simulate(same, models=[session.model], keep_events=False)
             summaries[f"simulated {session.model}"] = sim.models[session.model].summary()
         headline_numbers(summaries, against=f"simulated {session.model}")
+        st.download_button(
+            "Numbers as CSV",
+            summary_csv(summaries, session.scenario.name),
+            file_name=f"{session.scenario.name}-live-{session.model}.csv",
+            mime="text/csv",
+            key="live.csv",
+            on_click="ignore",
+        )
         st.caption(
             f"{count(len(events))} events in {seconds(session.elapsed)} of wall-clock time. "
             "Deltas: live relative to the simulator on the same requests."

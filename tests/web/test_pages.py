@@ -215,5 +215,6 @@ def test_live_page_runs_real_processes_and_bills_their_events(app) -> None:
         assert shown["arrived / done"] == "3 / 3"
         assert "bill (simulated fluid)" in shown
         assert int(shown["events received"].replace(",", "")) == len(session.events)
+        assert "Numbers as CSV" in [b.proto.label for b in app.get("download_button")]
     finally:
         session.stop()
