@@ -172,6 +172,7 @@ def page() -> None:
                 f"lessons.{lesson.number}.{step.index}",
             )
         progress.mark_step(lesson.slug, step.index)
+    st.caption(f"step {min(shown + 1, len(lesson.steps))} of {len(lesson.steps)}")
     if shown + 1 < len(lesson.steps):
         if st.button("Next step", key=f"lessons.{lesson.number}.next", type="primary"):
             st.session_state[step_key] = shown + 1
