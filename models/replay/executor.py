@@ -61,6 +61,8 @@ def run_tasks(
 
 
 WINDOW_PER_WORKER = 8
+CONNECT_TIMEOUT = "10s"
+"""How long to wait for an existing scheduler (``--scheduler``) before giving up."""
 
 
 def _run_dask(
@@ -89,7 +91,7 @@ def _run_dask(
                 )
                 client = stack.enter_context(distributed.Client(cluster))
             else:
-                client = stack.enter_context(distributed.Client(scheduler, timeout="10s"))
+                client = stack.enter_context(distributed.Client(scheduler, timeout=CONNECT_TIMEOUT))
         except (OSError, TimeoutError) as exc:
             where = scheduler or "a local cluster"
             raise ExecutorError(f"cannot reach the Dask scheduler at {where}: {exc}") from None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -55,7 +54,8 @@ def test_sweep_on_dask_equals_the_single_process_run(scheduler: str) -> None:
     assert len(serial) == 4 * 2 * 2  # points x seeds x models, summed over functions
 
 
-def test_an_unreachable_scheduler_is_a_clear_error(tmp_path: Path) -> None:
+def test_an_unreachable_scheduler_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("models.replay.executor.CONNECT_TIMEOUT", "1s")
     with pytest.raises(ExecutorError, match="cannot reach the Dask scheduler"):
         run_tasks(abs, [1], "dask", scheduler="tcp://127.0.0.1:9")
 
