@@ -113,3 +113,18 @@ def test_the_shipped_example_sweep_is_valid() -> None:
     spec = load_sweep(ROOT / "assets" / "traces" / "sweep-keep-alive.toml")
     assert spec.replay is not None and Path(spec.replay.trace).is_dir()
     assert len(spec.points()) == 9 and len(spec.charts) == 2
+
+
+def test_a_replay_sweep_per_function_keeps_one_row_per_trace_function() -> None:
+    spec = SweepSpec(
+        name="f",
+        replay={"trace": str(SAMPLE_2019), "hours": 0.05, "platforms": {"traditional": {}}},
+        grid={"cpu_share": [0.5]},
+        seeds=[3, 4],
+        per_function=True,
+    )
+    rows = run_sweep(spec)
+    assert len(rows) == 10 * 2  # functions x seeds
+    assert {r["name"] for r in rows} >= {"47658c9c", "308ecb6c"}
+    by_seed = {seed: sum(r["invocations"] for r in rows if r["seed"] == seed) for seed in (3, 4)}
+    assert by_seed[3] == by_seed[4]  # the trace fixes the counts; seeds move arrivals inside
