@@ -37,4 +37,4 @@ class ClockBar(Static):
     DEFAULT_CSS = "ClockBar { height: 1; }"
 
     def show(self, clock: PlaybackClock, title: str, busy: str = "") -> None:
-        self.update(clock_text(clock, title, busy))
+        self.update(clock_text(clock, title, busy), layout=False)  # always one line

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import math
+from functools import lru_cache
 from typing import ClassVar
 
 from rich.style import Style
@@ -44,6 +45,22 @@ STATUS_STYLE = {
 }
 LABEL_STYLE = Style(color="#a0a0a0")
 CURSOR_STYLE = Style(reverse=True, bold=True)
+
+
+@lru_cache(maxsize=4096)
+def _label_strip(lane: int, status: str, count: int, cursor: bool) -> Strip:
+    """``" 12 ●3 "``: the instance, its status and its requests in flight (cached: few kinds)."""
+    if status == "queue":
+        parts = [(f"queue{count:>3}", Style(color="#edc948", bold=True))]
+    else:
+        parts = [
+            (f"{lane:>4} ", LABEL_STYLE),
+            (STATUS_GLYPH[status], STATUS_STYLE[status]),
+            (f"{count:<2}" if count else "  ", LABEL_STYLE),
+        ]
+    if cursor:
+        parts = [(text, style + CURSOR_STYLE) for text, style in parts]
+    return text_strip(parts, LABEL_WIDTH)
 
 
 class ArrivalStrip(Widget):
@@ -187,20 +204,12 @@ class LanesView(ScrollView, can_focus=True):
 
     def _label(self, lane: int, cursor: bool) -> Strip:
         if lane == QUEUE_LANE:
-            n = len(self.frame.queued) if self.frame else 0
-            parts = [(f"queue{n:>3}", Style(color="#edc948", bold=True))]
+            status, count = "queue", len(self.frame.queued) if self.frame else 0
         else:
             state = self._states.get(lane)
             status = state.status if state else "recycled"
             count = state.concurrency if state else 0
-            parts = [
-                (f"{lane:>4} ", LABEL_STYLE),
-                (STATUS_GLYPH[status], STATUS_STYLE[status]),
-                (f"{count:<2}" if count else "  ", LABEL_STYLE),
-            ]
-        if cursor:
-            parts = [(text, style + CURSOR_STYLE) for text, style in parts]
-        return text_strip(parts, LABEL_WIDTH)
+        return _label_strip(lane, status, count, cursor)
 
     # --- selection -----------------------------------------------------------------------
 

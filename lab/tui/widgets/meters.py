@@ -60,5 +60,7 @@ class MetersView(Static):
     """What is on show (tests read it)."""
 
     def show(self, meters: Meters | None, run_total: float | None) -> None:
-        self.text = meters_text(meters, run_total)
-        self.update(self.text)
+        text = meters_text(meters, run_total)
+        if text != self.text:  # meters move at their samples, not every frame
+            self.text = text
+            self.update(text, layout=False)
