@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar
 
 from rich.table import Table
@@ -14,7 +15,7 @@ from textual.widgets import Static
 
 from lab.view import LEGEND, OUTCOMES
 
-INTRO = """\
+_INTRO = """\
 [b]Serverless Lab[/b] — the same requests, played on each platform model side by side.
 
 Each [b]row is an instance[/b] (a container running your function); time flows left to right and
@@ -25,8 +26,13 @@ time billed). A digit on a lane is how many requests that one instance is runnin
 
 [b]What-if[/b] (w): change the workload or the platform and the run is simulated again at once.
 Select a lane (↑/↓, enter or a click) to see that instance's requests, events and bill share.
-Load another scenario from the command palette (ctrl+p): type "scenario".
+Load another scenario from the command palette (ctrl+p): type "scenario". The guided
+[b]lessons[/b] (l) ask you to predict a number, then show the run. `lab tui --live` plays the same
+screens from real processes as they run.
 """
+
+INTRO = re.sub(r"(?<!\n)\n(?!\n)", " ", _INTRO)
+"""Paragraphs re-flow to the terminal's width (the source keeps short lines)."""
 
 KEYS = [
     ("space", "play / pause"),
