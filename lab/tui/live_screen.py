@@ -25,6 +25,7 @@ from lab.tui.playback import Playback, playback_of
 from lab.tui.widgets.legend import LegendBar
 from lab.tui.widgets.player import FPS, PLAYER_BINDINGS, Player, PlayerKeys
 from lab.web_live import LiveSession
+from models.events import Event
 from models.run import RunResult, measure
 from models.scenario import Scenario
 
@@ -100,7 +101,7 @@ class LiveScreen(PlayerKeys, Screen[None]):
         self._lay_out(events, done)
 
     @work(thread=True, exclusive=True, group="live")
-    def _lay_out(self, events: dict[str, list], done: bool) -> None:
+    def _lay_out(self, events: dict[str, list[Event]], done: bool) -> None:
         run = RunResult(self.scenario, self.scenario.seed)
         for model, stream in events.items():
             run.models[model] = measure(stream, self.scenario, model, keep_events=True)

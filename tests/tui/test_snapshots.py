@@ -86,3 +86,22 @@ def test_queue_rejections_timeouts_and_background_work(snap_compare) -> None:
 
     app = make_app(scenario_from_text(EDGE, "toml"))
     assert snap_compare(app, terminal_size=(110, 30), run_before=at(14.0))
+
+
+def test_lesson_prediction(snap_compare, small, tmp_path, monkeypatch) -> None:
+    """Lesson 1 opened: the hook and the prediction field, as a student first sees it."""
+    monkeypatch.setenv("SERVERLESS_LAB_PROGRESS", str(tmp_path / "progress.json"))
+    app = make_app(small)
+
+    async def run_before(pilot) -> None:
+        await ready(pilot)
+        await pilot.press("l")
+        await pilot.press("enter")
+        screen = app.screen
+        for _ in range(1200):
+            if getattr(screen, "lesson", None) is not None:
+                break
+            await pilot.pause(0.05)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(100, 30), run_before=run_before)
