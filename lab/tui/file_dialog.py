@@ -26,11 +26,9 @@ class ScenarioFileDialog(ModalScreen[Scenario | None]):
             yield Static(
                 "[b]Load a scenario[/b] — a .toml, .yaml or .json file, or a built-in name"
             )
-            yield Input(
-                placeholder="path/to/scenario.toml",
-                id="path",
-                cursor_blink=self.app.animation_level != "none",
-            )
+            path = Input(placeholder="path/to/scenario.toml", id="path")
+            path.cursor_blink = self.app.animation_level != "none"
+            yield path
             yield Static("", id="file-error")
             yield Static("[dim]enter: load · esc: cancel[/dim]")
 

@@ -97,9 +97,9 @@ class LessonsScreen(PlayerKeys, Screen[None]):
                 with VerticalScroll(id="lesson-scroll"):
                     yield Markdown(id="lesson-md")
                     yield OptionList(id="choices")
-                    yield Input(
-                        id="guess", type="number", cursor_blink=self.app.animation_level != "none"
-                    )
+                    guess = Input(id="guess", type="number")
+                    guess.cursor_blink = self.app.animation_level != "none"
+                    yield guess
                     yield Markdown(id="reveal-md")
                     yield Vertical(id="knobs")
                     yield Markdown(id="knob-md")
