@@ -122,6 +122,7 @@ class Instance:
         self.chunks: dict[str, Any] = {}
         self.writer: asyncio.StreamWriter | None = None
         self.upstream: tuple[str, int] = (config["upstream"][0], int(config["upstream"][1]))
+        self.pool = _Pool(self.upstream)
         self.leaky: bool = bool(config.get("leaky", False))
         self.tasks: dict[int, asyncio.Task[None]] = {}
         self._task_ids: dict[asyncio.Task[None], int] = {}
@@ -180,7 +181,7 @@ class Instance:
         reader, writer = await asyncio.open_connection(*self.upstream)  # create the client
         writer.write(b"PING\n")
         await reader.readline()
-        writer.close()
+        self.pool.put((reader, writer))
         burn(float(self.config.get("module_init_s", 0.0)), None)
         cpu = thread_time() - c0
         self.init_cpu += cpu
@@ -245,7 +246,7 @@ class Instance:
         if chunk and chunk not in self.chunks:
             self.load_chunk(chunk, rid)
         module = self.chunks.get(chunk) if chunk else None
-        conn = _Upstream(self.upstream)
+        conn = _Upstream(self.pool)
         try:
             ok = await self.segments(
                 req["segments"],
@@ -366,27 +367,58 @@ async def _cpu(seconds: float, module: Any) -> None:
             await asyncio.sleep(0)
 
 
-class _Upstream:
-    """A request's connection to the upstream service, opened on its first io segment."""
+Connection = tuple[asyncio.StreamReader, asyncio.StreamWriter]
 
-    def __init__(self, address: tuple[str, int]) -> None:
+
+class _Pool:
+    """The instance's idle upstream connections (a database client's pool)."""
+
+    def __init__(self, address: tuple[str, int], size: int = 64) -> None:
         self.address = address
-        self.reader: asyncio.StreamReader | None = None
-        self.writer: asyncio.StreamWriter | None = None
+        self.size = size
+        self.idle: list[Connection] = []
+
+    async def get(self) -> Connection:
+        while self.idle:
+            reader, writer = self.idle.pop()
+            if not writer.is_closing() and not reader.at_eof():
+                return reader, writer
+        return await asyncio.open_connection(*self.address)
+
+    def put(self, conn: Connection) -> None:
+        if len(self.idle) < self.size and not conn[1].is_closing():
+            self.idle.append(conn)
+        else:
+            conn[1].close()
+
+
+class _Upstream:
+    """A request's upstream connection, taken from the pool on its first io segment."""
+
+    def __init__(self, pool: _Pool) -> None:
+        self.pool = pool
+        self.conn: Connection | None = None
+        self.clean = True
 
     async def wait(self, seconds: float, after_flush: bool) -> None:
-        if self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection(*self.address)
-        assert self.reader is not None
+        if self.conn is None:
+            self.conn = await self.pool.get()
+        reader, writer = self.conn
         verb = "TOKEN" if after_flush else "DB"  # streamed tokens vs a database query
-        self.writer.write(f"{verb} {seconds * 1000:.3f}\n".encode())
-        line = await self.reader.readline()
+        self.clean = False  # until the answer is read: a cut here leaves the line busy
+        writer.write(f"{verb} {seconds * 1000:.3f}\n".encode())
+        line = await reader.readline()
         if not line:
             raise ConnectionError("upstream closed the connection")
+        self.clean = True
 
     def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
+        if self.conn is not None:
+            if self.clean:
+                self.pool.put(self.conn)
+            else:
+                self.conn[1].close()
+            self.conn = None
 
 
 def die_with_parent() -> None:
