@@ -28,6 +28,7 @@ from pydantic import (
     Discriminator,
     Field,
     Tag,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -70,7 +71,23 @@ def parse_seconds(value: Any) -> float:
     return seconds
 
 
-Seconds = Annotated[float, BeforeValidator(parse_seconds)]
+SECONDS_JSON_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {"type": "number", "minimum": 0},
+        {
+            "type": "string",
+            "pattern": r"^\s*[0-9]*\.?[0-9]+([eE][-+]?[0-9]+)?\s*(us|µs|ms|s|sec|min|m|h)?\s*$",
+        },
+    ],
+    "description": "seconds: a number, or a string with a unit (us, ms, s, min, h)",
+    "examples": [0.25, "250ms", "2s", "1.5min"],
+}
+
+Seconds = Annotated[
+    float,
+    BeforeValidator(parse_seconds),
+    WithJsonSchema(SECONDS_JSON_SCHEMA, mode="validation"),
+]
 """A non-negative number of seconds, written as a number or a string with a unit."""
 
 
@@ -224,7 +241,11 @@ Duration = Annotated[
             + " with dist = constant, exponential, lognormal, uniform or empirical"
         ),
     ),
-    BeforeValidator(_to_table),
+    # a file may also write a bare number or string: say so in `lab schema`
+    BeforeValidator(
+        _to_table,
+        json_schema_input_type=Seconds | Constant | Exponential | LogNormal | Uniform | Empirical,
+    ),
 ]
 """A fixed or random duration; see the module docstring for the forms it accepts."""
 

@@ -12,7 +12,7 @@ import tomllib
 from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -112,28 +112,89 @@ def _plain(message: str) -> str:
     )
 
 
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    """The pydantic models a field's annotation can hold (through lists, dicts, unions)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    found: list[type[BaseModel]] = []
+    for arg in get_args(annotation):
+        for model in _models_in(arg):
+            if model not in found:
+                found.append(model)
+    return found
+
+
+def _tagged(model: type[BaseModel], tag: str) -> bool:
+    """Does ``tag`` (a union tag in an error location) pick ``model`` out of its union?"""
+    if tag in model.model_fields:
+        return True
+    return any(
+        field.default == tag or tag in get_args(field.annotation)
+        for name, field in model.model_fields.items()
+        if name in _TAG_KEYS
+    )
+
+
+_TAG_KEYS = ("kind", "dist")
+
+
+def allowed_fields(loc: tuple[int | str, ...], root: type[BaseModel] = Scenario) -> list[str]:
+    """The field names a table at ``loc`` may hold (empty when the place is not a table)."""
+    candidates: list[type[BaseModel]] = [root]
+    for item in loc:
+        if not isinstance(item, str) or item.startswith("function-"):
+            continue  # a list index
+        if len(candidates) > 1 and item in _UNION_TAGS:
+            candidates = [m for m in candidates if _tagged(m, item)] or candidates
+            continue
+        following = [
+            model
+            for candidate in candidates
+            if item in candidate.model_fields
+            for model in _models_in(candidate.model_fields[item].annotation)
+        ]
+        if following:
+            candidates = following
+        elif not any(item in c.model_fields for c in candidates):
+            continue  # a key of a table of tables (a platform's name)
+        else:
+            return []
+    if len(candidates) != 1:
+        return []
+    return [field.alias or name for name, field in candidates[0].model_fields.items()]
+
+
+def _shown(value: Any) -> str:
+    shown = repr(value)
+    return shown if len(shown) <= 80 else shown[:77] + "..."
+
+
 def describe(error: ValidationError, source: str) -> ScenarioError:
     """Turn pydantic's errors into one message per field, naming value and expected form."""
     problems = []
     for item in error.errors(include_url=False):
-        where = _field_path(tuple(item["loc"]))
+        loc = tuple(item["loc"])
+        where = _field_path(loc)
         kind = item["type"]
-        expected = _EXPECTED.get(kind) or item["msg"].removeprefix("Value error, ")
+        message = item["msg"].removeprefix("Value error, ")
+        expected = _EXPECTED.get(kind) or message
+        value = item.get("input")
         if kind == "missing":
             problems.append(f"{where}: missing; {expected}")
-            continue
-        expected = _plain(expected)
-        if kind == "extra_forbidden":
-            problems.append(f"{where}: {expected}")
-            continue
-        value = item.get("input")
-        if isinstance(value, dict | BaseModel) and kind == "value_error":
-            problems.append(f"{where}: {expected}")  # a rule across several fields
-            continue
-        shown = repr(value)
-        if len(shown) > 80:
-            shown = shown[:77] + "..."
-        problems.append(f"{where}: got {shown}; expected {expected}")
+        elif kind == "extra_forbidden":
+            allowed = allowed_fields(loc[:-1])
+            hint = f"; the fields here are {', '.join(allowed)}" if allowed else ""
+            problems.append(f"{where}: got {_shown(value)}; {expected}{hint}")
+        elif kind == "too_short":
+            least = item.get("ctx", {}).get("min_length", 1)
+            items = "item" if least == 1 else "items"
+            problems.append(f"{where}: got {_shown(value)}; expected at least {least} {items}")
+        elif isinstance(value, dict | BaseModel) and kind == "value_error":
+            problems.append(f"{where}: {_plain(expected)}")  # a rule across several fields
+        elif kind == "value_error" and not message.startswith("expected"):
+            problems.append(f"{where}: got {_shown(value)}: {message}")
+        else:
+            problems.append(f"{where}: got {_shown(value)}; expected {_plain(expected)}")
     return ScenarioError(f"{source}: the scenario is not valid", problems)
 
 

@@ -65,5 +65,5 @@ def price_preset(name: str) -> PriceList:
     """The preset called ``name``; ValueError listing the known names otherwise."""
     presets = price_presets()
     if name not in presets:
-        raise ValueError(f"unknown price preset {name!r}; known presets: {', '.join(presets)}")
+        raise ValueError(f"expected a price preset ({', '.join(presets)}) or an inline price table")
     return presets[name]

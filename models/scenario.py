@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from models.durations import Constant, Duration, Seconds
 from models.policies import KeepAlivePolicy
-from models.prices import BillingKind, PriceList, price_preset
+from models.prices import BillingKind, PriceList, price_preset, price_presets
 from models.workload import Workload
 
 Phase = Literal["provision", "runtime_init", "code_load", "module_init"]
@@ -75,8 +75,27 @@ class FunctionSpec(_Frozen):
         return next(c for c in self.bundle if c.name == name)
 
 
+def _platform_file_schema(schema: dict[str, Any]) -> None:
+    """The JSON Schema of a platform table as a file writes it: it starts from a preset, so
+    every knob is optional, and ``prices`` may name a price preset."""
+    schema.pop("required", None)
+    properties = schema["properties"]
+    properties["preset"] = {
+        "enum": list(PLATFORM_PRESETS),
+        "description": "the preset to start from (default: the table's own name, if a preset)",
+    }
+    properties["prices"] = {
+        "anyOf": [
+            {"enum": list(price_presets()), "description": "a price preset (assets/prices)"},
+            properties["prices"],
+        ]
+    }
+
+
 class PlatformModel(_Frozen):
     """How a platform runs and bills the function."""
+
+    model_config = ConfigDict(json_schema_extra=_platform_file_schema)
 
     kind: Literal["traditional", "fluid"]
     billing: BillingKind

@@ -81,7 +81,10 @@ Step = Annotated[
         custom_error_type="step",
         custom_error_message="expected a step table with one of the keys cpu, io, repeat or flush",
     ),
-    BeforeValidator(lambda value: {"flush": True} if value == "flush" else value),
+    BeforeValidator(
+        lambda value: {"flush": True} if value == "flush" else value,
+        json_schema_input_type=Literal["flush"] | CpuStep | IoStep | RepeatStep | FlushStep,
+    ),
 ]
 RepeatStep.model_rebuild()
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
+import jsonschema
 import pytest
 from typer.testing import CliRunner
 
@@ -76,12 +78,40 @@ def test_scenarios_lists_the_builtins() -> None:
         assert name in result.stdout
 
 
-def test_schema_is_json_schema() -> None:
+def _schema_validator() -> jsonschema.Draft202012Validator:
     result = runner.invoke(app, ["schema"])
     assert result.exit_code == 0
     schema = json.loads(result.stdout)
-    assert schema["title"] == "Scenario"
-    assert "workload" in schema["properties"]
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+BUILTIN_FILES = sorted((Path(__file__).parents[1] / "assets" / "scenarios").glob("*.toml"))
+
+
+@pytest.mark.parametrize("path", BUILTIN_FILES, ids=lambda p: p.stem)
+def test_schema_accepts_every_builtin_file_as_written(path: Path) -> None:
+    """`lab schema` describes files (duration strings, step shorthand, platform presets),
+    not only the validated models: an editor using it must accept every built-in."""
+    errors = list(_schema_validator().iter_errors(tomllib.loads(path.read_text())))
+    assert not errors, [(list(e.absolute_path), e.message) for e in errors]
+
+
+def test_schema_accepts_the_readme_example_and_refuses_mistakes() -> None:
+    validator = _schema_validator()
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    example = readme.split("```toml\n", 1)[1].split("```", 1)[0]
+    data = tomllib.loads(example)
+    assert not list(validator.iter_errors(data))
+    assert not list(validator.iter_errors(tomllib.loads(GOOD)))
+    for bad in (
+        GOOD.replace("requests = 50", "requests = 50\nrequets = 5"),
+        GOOD.replace('cpu = "10ms"', 'cpu = "10 parsecs"'),
+        GOOD.replace('cpu = "10ms"', "cpu = -1"),
+        GOOD + '[platforms.fluid]\nbytecode_cache = "sometimes"\n',
+        GOOD + '[platforms.fluid]\nprices = "vercel-cheap"\n',
+    ):
+        assert list(validator.iter_errors(tomllib.loads(bad))), bad
 
 
 BAD = {
@@ -91,7 +121,7 @@ BAD = {
     ),
     "unknown field": (
         GOOD.replace("requests = 50", "requests = 50\nrequets = 5"),
-        ["workload.requets", "no such field"],
+        ["workload.requets", "got 5", "no such field", "the fields here are arrivals, requests"],
     ),
     "negative duration": (
         GOOD.replace('cpu = "10ms"', "cpu = -1"),
@@ -100,7 +130,7 @@ BAD = {
     "empty routes": (
         '[workload]\narrivals = { kind = "poisson", rate = 2 }\nrequests = 5\nroutes = []\n'
         'name = "x"',
-        ["workload.routes", "at least 1"],
+        ["workload.routes", "got []; expected at least 1 item"],
     ),
     "unknown price preset": (
         GOOD + '[platforms.fluid]\nprices = "vercel-cheap"\n',
