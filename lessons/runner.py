@@ -46,7 +46,7 @@ from lessons.expr import ExprError, UnknownName, evaluate, evaluate_traced, name
 from lessons.loader import LessonFile, find_lesson, lesson_paths, read_lesson
 from lessons.providers import LIVE_PROVIDERS, PROVIDERS, Unavailable, provide
 from lessons.spec import Knob, Lesson, RunSpec, Source
-from lessons.text import placeholders, render
+from lessons.text import placeholders, render, without_placeholders
 from models.loading import ScenarioError, describe, load_scenario, scenario_from_data
 from models.run import RunResult, simulate
 from models.scenario import Scenario
@@ -383,7 +383,20 @@ class LessonRun:
         texts += [(f"knobs[{i}].explain", k.explain) for i, k in enumerate(lesson.knobs)]
         texts += [("prediction.reveal", lesson.prediction.reveal)]
         texts += [("prediction.question", lesson.prediction.question)]
-        return texts
+        return texts + self._labels()
+
+    def _labels(self) -> list[tuple[str, str]]:
+        """Short texts that may hold placeholders too: titles, labels, choices, claims."""
+        lesson = self.lesson
+        labels = [(f"steps[{i}].title", s.title) for i, s in enumerate(lesson.steps)]
+        labels += [(f"knobs[{i}].label", k.label) for i, k in enumerate(lesson.knobs)]
+        labels += [
+            (f"prediction.choices[{i}].label", c.label)
+            for i, c in enumerate(lesson.prediction.choices)
+        ]
+        labels += [(f"charts[{i}].title", c.title) for i, c in enumerate(lesson.charts)]
+        labels += [(f"claims[{i}].text", c.text) for i, c in enumerate(lesson.claims)]
+        return labels
 
     # --- names ---------------------------------------------------------------------------
 
@@ -450,6 +463,13 @@ class LessonRun:
         except ExprError as exc:
             raise self.file.error(place, str(exc), text) from None
 
+    def _label(self, text: str, place: str, resolve: Any = None) -> str:
+        """A title or label with its numbers; ``…`` for a number from an unavailable table."""
+        try:
+            return self._render(text, place, resolve, missing_ok=False)
+        except _Missing:
+            return without_placeholders(text)
+
     def value(self, expression: str, place: str = "expression") -> Any:
         """Evaluate an expression against this lesson's runs (for front ends and tests)."""
         try:
@@ -461,20 +481,21 @@ class LessonRun:
 
     def _step(self, index: int) -> StepView:
         step = self.lesson.steps[index]
+        title = self._label(step.title, f"steps[{index}].title")
         if step.needs is not None and step.needs in self.unavailable:
             reason = self.unavailable[step.needs]
             return StepView(
-                index, step.title, step.kind, f"*Not available here: {reason}.*",
+                index, title, step.kind, f"*Not available here: {reason}.*",
                 step.animate, step.models, False, reason,
             )  # fmt: skip
         try:
             markdown = self._render(step.text, f"steps[{index}].text", missing_ok=False)
         except _Missing as missing:
             return StepView(
-                index, step.title, step.kind, f"*Not available here: {missing.reason}.*",
+                index, title, step.kind, f"*Not available here: {missing.reason}.*",
                 step.animate, step.models, False, missing.reason,
             )  # fmt: skip
-        return StepView(index, step.title, step.kind, markdown, step.animate, step.models)
+        return StepView(index, title, step.kind, markdown, step.animate, step.models)
 
     def _prediction(self) -> PredictionView:
         spec = self.lesson.prediction
@@ -496,7 +517,10 @@ class LessonRun:
                 raise self.file.error(
                     "prediction.choices", "no choice's `when` is true for this run"
                 )
-            labels = [c.label for c in spec.choices]
+            labels = [
+                self._label(c.label, f"prediction.choices[{i}].label")
+                for i, c in enumerate(spec.choices)
+            ]
             return PredictionView(
                 question, "choice", labels, spec.unit, None, None, None, spec.tolerance,
                 answer, labels[answer], reveal,
@@ -518,8 +542,9 @@ class LessonRun:
             default = self._default(knob)
         except ExprError as exc:
             raise self.file.error(f"knobs[{index}].path", str(exc), knob.path) from None
+        label = self._label(knob.label, f"knobs[{index}].label")
         return KnobView(
-            knob.id, knob.label, knob.run, knob.path, default,
+            knob.id, label, knob.run, knob.path, default,
             knob.min, knob.max, knob.step, knob.values,
         )  # fmt: skip
 
@@ -576,12 +601,13 @@ class LessonRun:
         resolve = self.resolver()
         for i, claim in enumerate(self.lesson.claims):
             source = sources.get(claim.source) if claim.source else None
+            text = self._label(claim.text, f"claims[{i}].text", resolve)
             try:
                 traced = evaluate_traced(claim.check, resolve)
             except _Missing as missing:
                 out.append(
                     ClaimResult(
-                        claim.id, claim.text, claim.check, claim.seed, source, "skipped",
+                        claim.id, text, claim.check, claim.seed, source, "skipped",
                         missing.reason,
                     )
                 )  # fmt: skip
@@ -597,7 +623,7 @@ class LessonRun:
             status = "pass" if traced.value else "fail"
             detail = "; ".join(traced.parts) or str(traced.value)
             out.append(
-                ClaimResult(claim.id, claim.text, claim.check, claim.seed, source, status, detail)
+                ClaimResult(claim.id, text, claim.check, claim.seed, source, status, detail)
             )
         return out
 
@@ -605,7 +631,7 @@ class LessonRun:
     def charts(self) -> list[ChartView]:
         views = []
         for i, chart in enumerate(self.lesson.charts):
-            view = ChartView(chart.title, chart.unit)
+            view = ChartView(self._label(chart.title, f"charts[{i}].title"), chart.unit)
             keys: tuple[str | int, ...] = tuple(chart.metric.split("."))
             for run in chart.runs:
                 title = self.lesson.runs[run].title or run

@@ -44,6 +44,16 @@ def _ms(ms: float) -> str:
     return f"{ms / 3_600_000:.1f} h"
 
 
+def _duration(seconds: float) -> str:
+    """A duration in seconds as a person says it: ``30 s``, ``12 minutes``, ``1 hour``."""
+    for size, one, many in ((3600, "hour", "hours"), (60, "minute", "minutes")):
+        if seconds >= size:
+            count = round(seconds / size, 1 if seconds < 10 * size else None)
+            text = f"{count:g}"
+            return f"{text} {one if text == '1' else many}"
+    return f"{seconds:.3g} s"
+
+
 def _num(value: float, digits: int = 3) -> str:
     if value == 0 or not math.isfinite(value):
         return str(value)
@@ -60,6 +70,7 @@ FILTERS: dict[str, Callable[[Any], str]] = {
     "money": _money,
     "ms": _ms,
     "s": lambda seconds: _ms(seconds * 1000),
+    "dur": _duration,
     "ms0": lambda ms: f"{ms:,.0f} ms",
     "pct": lambda fraction: f"{fraction * 100:.1f}%",
     "pct0": lambda fraction: f"{fraction * 100:.0f}%",
@@ -139,5 +150,15 @@ def render(text: str, resolve: Resolver) -> str:
         expression, _, filter_name = match.group(1).partition("|")
         value = evaluate(expression, resolve)
         return format_value(value, filter_name.strip() or None)
+
+    return _PLACEHOLDER.sub(replace, text)
+
+
+def without_placeholders(text: str, mark: str = "…") -> str:
+    """The text with every placeholder replaced by ``mark`` (literal braces kept as braces)."""
+
+    def replace(match: re.Match[str]) -> str:
+        whole = match.group(0)
+        return {"{{": "{", "}}": "}"}.get(whole, mark)
 
     return _PLACEHOLDER.sub(replace, text)
