@@ -92,23 +92,34 @@ def _trace_keepalive(args: Mapping[str, Any]) -> dict[str, Any]:
     """Replay each function of a 2021-format trace alone, one instance per request at a time.
 
     Arrivals are the trace's own start times; each request takes its own recorded duration
-    (as I/O: the trace does not say how much was CPU, and only the time matters here).
+    (as I/O: the trace does not say how much was CPU, and only the time matters here). The
+    sample is a short window, so every function's first call in it is cold whatever the
+    keep-alive: ``after_first`` gives the same figures with each function's first call left
+    out (functions called more than once), and ``window_min`` how long the sample lasts.
     """
     path = find_trace(str(args.get("trace", "azure2021_first200/invocations.csv")))
     keep_alive = parse_seconds(args.get("keep_alive", "10min"))
     shares: list[float] = []
+    later: list[float] = []  # cold share of each repeatedly called function, first call left out
     cold = total = singles = 0
+    first_start, last_end = float("inf"), 0.0
     for rows in _trace_rows(path).values():
         singles += len(rows) == 1
-        times = [t for t, _ in rows]
-        durations = sorted(d for _, d in rows)
-        median = durations[len(durations) // 2]
+        first_start = min(first_start, rows[0][0])
+        last_end = max(last_end, *(t + d for t, d in rows))
+        routes: dict[float, str] = {}  # one route per distinct recorded duration
+        for _, d in rows:
+            routes.setdefault(max(d, 0.001), f"/d{len(routes)}")
         scenario = Scenario.model_validate(
             {
                 "name": "trace-function",
                 "workload": {
-                    "arrivals": {"kind": "explicit", "times": times},
-                    "routes": [{"name": "/f", "work": [{"io": max(median, 0.001)}]}],
+                    "arrivals": {
+                        "kind": "explicit",
+                        "times": [t for t, _ in rows],
+                        "routes": [routes[max(d, 0.001)] for _, d in rows],
+                    },
+                    "routes": [{"name": n, "work": [{"io": d}]} for d, n in routes.items()],
                 },
                 "function": {"runtime_init": "200ms"},
                 "platforms": {"traditional": {"keep_alive": keep_alive, "max_duration": "1h"}},
@@ -116,9 +127,12 @@ def _trace_keepalive(args: Mapping[str, Any]) -> dict[str, Any]:
         )
         metrics = simulate(scenario, keep_events=False).models["traditional"].metrics
         shares.append(metrics["cold_start_rate"])
-        cold += metrics["cold_starts"]
-        total += metrics["requests"]["total"]
-    n = len(shares)
+        calls, colds = metrics["requests"]["total"], metrics["cold_starts"]
+        if calls > 1:
+            later.append((colds - 1) / (calls - 1))  # the first call always finds no instance
+        cold += colds
+        total += calls
+    n, m = len(shares), len(later)
     return {
         "functions": n,
         "invocations": total,
@@ -131,6 +145,16 @@ def _trace_keepalive(args: Mapping[str, Any]) -> dict[str, Any]:
         "functions_all_cold": sum(1 for s in shares if s >= 0.999) / n if n else 0.0,
         "functions_mostly_cold": sum(1 for s in shares if s >= 0.5) / n if n else 0.0,
         "functions_single_call": singles / n if n else 0.0,
+        "after_first": {
+            "functions": m,
+            "invocations": total - n,
+            "cold_starts": cold - n,
+            "cold_share": (cold - n) / (total - n) if total > n else 0.0,
+            "function_share_median": statistics.median(later) if later else 0.0,
+            "functions_mostly_cold": sum(1 for s in later if s >= 0.5) / m if m else 0.0,
+            "functions_never_cold": sum(1 for s in later if s == 0) / m if m else 0.0,
+        },
+        "window_min": (last_end - first_start) / 60 if n else 0.0,
         "keep_alive_min": keep_alive / 60,
     }
 
@@ -215,25 +239,33 @@ def _live_bytecode(args: Mapping[str, Any]) -> dict[str, Any]:
 def _live_module_state(args: Mapping[str, Any]) -> dict[str, Any]:
     """A handler that keeps the user in a module-level variable, run for real.
 
-    Twelve requests (two waves of six at once), each 1 ms CPU, 80 ms I/O, 1 ms CPU. The runtime
-    checks that each response names its own request's user; a mismatch is a leak.
+    Two waves of ``per_wave`` requests at once (six by default, ``wave_gap_s`` apart), each 1 ms
+    CPU, ``io_ms`` of I/O (80 ms), 1 ms CPU. The runtime checks that each response names its own
+    request's user; a mismatch is a leak. ``setup`` gives these settings back for the lesson text.
     """
     _, replay, runtime = _live_modules()
-    waves = int(args.get("per_wave", 6))
+    per_wave = int(args.get("per_wave", 6))
+    io_ms = float(args.get("io_ms", 80))
+    gap = float(args.get("wave_gap_s", 0.3))
     scenario = Scenario.model_validate(
         {
             "name": "module-state-hazard",
             "workload": {
-                "arrivals": {"kind": "explicit", "times": [0.0] * waves + [0.3] * waves},
+                "arrivals": {"kind": "explicit", "times": [0.0] * per_wave + [gap] * per_wave},
                 "routes": [
-                    {"name": "/me", "work": [{"cpu": "1ms"}, {"io": "80ms"}, {"cpu": "1ms"}]}
+                    {
+                        "name": "/me",
+                        "work": [{"cpu": "1ms"}, {"io": f"{io_ms:g}ms"}, {"cpu": "1ms"}],
+                    }
                 ],
             },
             "function": {"memory_mb": 1024},
             "platforms": {"traditional": {}, "fluid": {}},
         }
     )
-    out: dict[str, Any] = {}
+    out: dict[str, Any] = {
+        "setup": {"requests": 2 * per_wave, "waves": 2, "per_wave": per_wave, "io_ms": io_ms}
+    }
     for name, model, leaky in (
         ("fluid", "fluid", True),
         ("traditional", "traditional", True),

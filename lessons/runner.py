@@ -622,9 +622,7 @@ class LessonRun:
                 )
             status = "pass" if traced.value else "fail"
             detail = "; ".join(traced.parts) or str(traced.value)
-            out.append(
-                ClaimResult(claim.id, text, claim.check, claim.seed, source, status, detail)
-            )
+            out.append(ClaimResult(claim.id, text, claim.check, claim.seed, source, status, detail))
         return out
 
     @cached_property
