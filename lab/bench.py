@@ -62,6 +62,56 @@ def run_case(rate: float, requests: int) -> dict[str, Any]:
     }
 
 
+TARGET_REQUESTS_PER_CPU_S = 40_000
+TARGET_SLOWDOWN = 2.0
+TARGET_PEAK_MB = 400.0
+
+
+def machine_reference(requests: int = 200_000) -> dict[str, float]:
+    """How fast this machine runs Python right now, to read the figures by.
+
+    The machines are shared and their speed drifts by 2x or more, so the report also gives a
+    10-million-step pure-Python loop and the bare simpy floor (three timeouts per request,
+    no platform logic): the simulator's share of that floor changes far less than its
+    absolute throughput does.
+    """
+    import simpy
+
+    start = time.process_time()
+    x = 0
+    for i in range(10_000_000):
+        x += i * i % 7
+    loop = time.process_time() - start
+
+    env = simpy.Environment()
+    left = [requests]
+
+    def nothing(_event: simpy.Event) -> None:
+        pass
+
+    def arrive(_event: simpy.Event) -> None:
+        left[0] -= 1
+        if left[0] > 0:
+            env.timeout(1.0).callbacks.append(arrive)
+            env.timeout(2.0).callbacks.append(nothing)
+            env.timeout(600.0).callbacks.append(nothing)
+
+    env.timeout(0).callbacks.append(arrive)
+    start = time.process_time()
+    env.run()
+    floor = requests / (time.process_time() - start)
+    return {"python_loop_10M_cpu_s": loop, "simpy_floor_requests_per_cpu_s": floor}
+
+
+def _child_reference() -> dict[str, float]:
+    code = (
+        "import json; from lab.bench import machine_reference; "
+        "print(json.dumps(machine_reference()))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
 def _child(rate: float, requests: int) -> dict[str, Any]:
     code = (
         "import json, sys; from lab.bench import run_case; "
@@ -98,7 +148,30 @@ def run_benchmarks(
                 "runs": runs,
             }
         )
+    reference = _child_reference()
+    slowdown = cases[1]["cpu_seconds"] / cases[0]["cpu_seconds"]
+    peak = max(case["peak_rss_mb"] for case in cases)
+    throughput = cases[0]["requests_per_cpu_second"]
     return {
         "cases": cases,
-        "slowdown_100_vs_1": cases[1]["cpu_seconds"] / cases[0]["cpu_seconds"],
+        "slowdown_100_vs_1": slowdown,
+        "machine": reference,
+        "share_of_simpy_floor": throughput / reference["simpy_floor_requests_per_cpu_s"],
+        "targets": {
+            "requests_per_cpu_second_at_1rps": {
+                "target": TARGET_REQUESTS_PER_CPU_S,
+                "measured": throughput,
+                "met": throughput >= TARGET_REQUESTS_PER_CPU_S,
+            },
+            "slowdown_100_vs_1": {
+                "target": TARGET_SLOWDOWN,
+                "measured": slowdown,
+                "met": slowdown <= TARGET_SLOWDOWN,
+            },
+            "peak_rss_mb": {
+                "target": TARGET_PEAK_MB,
+                "measured": peak,
+                "met": peak < TARGET_PEAK_MB,
+            },
+        },
     }

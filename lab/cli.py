@@ -213,6 +213,16 @@ def bench(
         )
     out.print(table)
     out.print(f"slowdown 100 req/s vs 1 req/s: {results['slowdown_100_vs_1']:.2f}x")
+    machine = results["machine"]
+    out.print(
+        f"this machine now: a 10M-step Python loop takes {machine['python_loop_10M_cpu_s']:.2f} "
+        f"CPU s; bare simpy (3 timeouts a request) runs "
+        f"{machine['simpy_floor_requests_per_cpu_s']:,.0f} requests / CPU-s; the simulator "
+        f"reaches {results['share_of_simpy_floor']:.0%} of that floor"
+    )
+    for name, check in results["targets"].items():
+        mark = "[green]met[/]" if check["met"] else "[red]missed[/]"
+        out.print(f"target {name}: {check['measured']:,.2f} vs {check['target']:,} {mark}")
 
 
 from lab.tui.cli import tui  # noqa: E402  (the `lab tui` command; imports Textual lazily)

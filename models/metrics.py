@@ -139,9 +139,10 @@ class MetricsCollector:
 
     def handle(self, event: Event) -> None:
         self.events += 1
-        if event.t > self.end_time:
-            self.end_time = event.t
-        handler = self._dispatch[type(event)]
+        t = event.t
+        if t > self.end_time:
+            self.end_time = t
+        handler = self._dispatch[event.__class__]
         if handler is not None:
             handler(event)
 

@@ -79,6 +79,91 @@ class Instance:
         self.cpu = CpuShare(env, vcpus)
 
 
+class _Flow:
+    """One request's segments on a ready instance whose cores it need not share: each segment
+    is a plain timeout whose callback is this object, so the common path costs one simpy event
+    per segment and no process. Emits exactly what ``PlatformRun._serve`` would."""
+
+    __slots__ = (
+        "background",
+        "deadline",
+        "finished",
+        "flush_after",
+        "index",
+        "inst",
+        "request",
+        "run",
+        "segments",
+        "used",
+    )
+
+    def __init__(self, run: PlatformRun, request: RequestSpec, inst: Instance) -> None:
+        self.run = run
+        self.request = request
+        self.inst = inst
+        self.deadline = run.env.now + run.max_duration
+        self.segments = request.segments
+        self.flush_after = request.flush_after
+        self.background = False
+        self.index = 0
+        self.finished = True
+        self.used = 0.0
+
+    def step(self) -> None:
+        """Start the next segment, or finish the response (or the background work)."""
+        run, index = self.run, self.index
+        env, emit = run.env, run.emit
+        now = env.now
+        request, iid = self.request, self.inst.id
+        if index == len(self.segments):
+            if self.background:
+                emit(BackgroundDone(now, request.id, iid, cut=False))
+                run._release(self.inst)
+                return
+            emit(ResponseSent(now, request.id, iid, bool(request.background)))
+            if not request.background:
+                run._release(self.inst)
+                return
+            self.background, self.segments, self.flush_after, index = (
+                True,
+                request.background,
+                -1,
+                0,
+            )
+            self.index = 0
+        if index == self.flush_after:
+            emit(FirstByte(now, request.id, iid))
+        is_cpu, seconds = self.segments[index]
+        emit(
+            SegmentStarted(now, request.id, iid, "cpu" if is_cpu else "io", index, self.background)
+        )
+        left = self.deadline - now
+        self.finished = finished = seconds <= left
+        run_for = seconds if finished else left
+        self.used = run_for if is_cpu else 0.0
+        env.timeout(run_for).callbacks.append(self)
+
+    def __call__(self, _event: simpy.Event) -> None:
+        """The segment's timeout fired."""
+        run, request, index = self.run, self.request, self.index
+        now, iid = run.env.now, self.inst.id
+        is_cpu = self.segments[index][0]
+        run.emit(
+            SegmentEnded(
+                now, request.id, iid, "cpu" if is_cpu else "io", index, self.background, self.used
+            )
+        )
+        if self.finished:
+            self.index = index + 1
+            self.step()
+            return
+        if self.background:
+            run.emit(BackgroundDone(now, request.id, iid, cut=True))
+        else:
+            run.emit(RequestTimedOut(now, request.id, iid))
+        run._release(self.inst)
+
+
 class PlatformRun:
     """One platform model of a scenario, driven by simpy; emits events through ``emit``."""
 
@@ -115,6 +200,8 @@ class PlatformRun:
         self.free_slots = 0
         self.arrivals_done = False
         self.requests_arrived = 0
+        self._requests: Iterator[RequestSpec] = iter(())
+        self._due: RequestSpec | None = None
         self._finished = False
 
     # --- driving -----------------------------------------------------------------------
@@ -122,7 +209,9 @@ class PlatformRun:
     def start(self, requests: Iterator[RequestSpec]) -> None:
         for _ in range(self.platform.min_instances):
             self._start_instance("min_instances")
-        self.env.process(self._arrivals(requests))
+        self._requests = requests
+        # a timeout, not a call: the instances above start (urgent events) before anyone arrives
+        self.env.timeout(0).callbacks.append(self._next_arrivals)
 
     def run(self, until: float | None = None) -> bool:
         """Advance to ``until`` (or to the end); True once every event has been played."""
@@ -146,15 +235,25 @@ class PlatformRun:
             self.emit(InstanceRecycled(now, inst.id, "run_end"))
         self.instances.clear()
 
-    def _arrivals(self, requests: Iterator[RequestSpec]) -> Process:
-        env = self.env
-        for request in requests:
+    def _next_arrivals(self, _event: simpy.Event | None = None) -> None:
+        """Let the request that is due arrive, then every other one due now; wake again at
+        the next one. A callback chain rather than a simpy process: one timeout per arrival."""
+        env, requests = self.env, self._requests
+        request = self._due
+        while True:
+            if request is not None:
+                self.requests_arrived += 1
+                self._arrive(request)
+            request = next(requests, None)
+            if request is None:
+                self._due = None
+                self.arrivals_done = True
+                return
             delay = request.t - env.now
             if delay > 0:
-                yield env.timeout(delay)
-            self.requests_arrived += 1
-            self._arrive(request)
-        self.arrivals_done = True
+                self._due = request
+                env.timeout(delay).callbacks.append(self._next_arrivals)
+                return
 
     # --- routing -----------------------------------------------------------------------
 
@@ -196,7 +295,11 @@ class PlatformRun:
         inst.inflight += 1
         self.free_slots -= 1
         self.emit(RequestAssigned(self.env.now, request.id, inst.id, start))
-        self.env.process(self._serve(request, inst))
+        chunk = self._route_chunks[request.route]
+        if inst.state == READY and not self._shared_cpu and (chunk is None or chunk in inst.loaded):
+            _Flow(self, request, inst).step()
+        else:
+            self.env.process(self._serve(request, inst))
         prewarm = self.platform.prewarm
         if (
             prewarm
