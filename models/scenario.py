@@ -110,7 +110,15 @@ class PlatformModel(_Frozen):
         default=0, ge=0, le=1000, description="spare instances started ahead of demand"
     )
     bytecode_cache: CacheMode = "off"
-    max_duration: Seconds | None = Field(default=None, gt=0)
+    max_duration: Seconds | None = Field(
+        default=None,
+        gt=0,
+        description=(
+            "a request still running this long after its instance is ready for it is cut and"
+            " reported as timed out (its background work too); queueing and cold-start phases"
+            " do not count, as a platform starts the function's clock when the handler runs"
+        ),
+    )
     max_instances: int | None = Field(default=None, ge=1, le=1_000_000)
     overflow: Literal["queue", "reject"] = "queue"
     billed_phases: tuple[Phase, ...] = Field(
