@@ -45,11 +45,10 @@ def _ms(ms: float) -> str:
 
 
 def _duration(seconds: float) -> str:
-    """A duration in seconds as a person says it: ``30 s``, ``12 minutes``, ``1 hour``."""
+    """A duration in seconds as a person says it: ``30 s``, ``90 s``, ``12 minutes``, ``1 hour``."""
     for size, one, many in ((3600, "hour", "hours"), (60, "minute", "minutes")):
-        if seconds >= size:
-            count = round(seconds / size, 1 if seconds < 10 * size else None)
-            text = f"{count:g}"
+        if seconds >= 2 * size or (size == 3600 and seconds >= size):
+            text = f"{round(seconds / size, 1):g}"
             return f"{text} {one if text == '1' else many}"
     return f"{seconds:.3g} s"
 
