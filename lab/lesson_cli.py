@@ -99,12 +99,19 @@ def export_command(
     answers: Annotated[
         bool, typer.Option(help="Include the teacher's answer sheet at the end.")
     ] = True,
+    live: Annotated[
+        bool,
+        typer.Option(
+            help="Also run the live-runtime measurements (real processes, as `lab lesson check "
+            "--live`) and print their numbers; without it the handout says to run them in class."
+        ),
+    ] = False,
 ) -> None:
     """Write a class handout: text, charts as images, prediction questions, answer sheet."""
     from lessons.handout import handout_html
 
     try:
-        run: LessonRun = open_lesson(lesson)
+        run: LessonRun = open_lesson(lesson, live=live or None)
         page = handout_html(run, answers=answers)
     except LessonError as exc:
         raise _broken(exc) from None
@@ -114,3 +121,5 @@ def export_command(
         err.print(f"[bold red]error:[/] cannot write {html}: {exc}", highlight=False)
         raise typer.Exit(code=2) from None
     out.print(f"handout for lesson {run.number} written to {html} ({len(page) // 1024} kB)")
+    for name, reason in run.unavailable.items():
+        out.print(f"[yellow]not in the handout:[/] {name}: {reason}", highlight=False)

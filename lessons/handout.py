@@ -1,20 +1,30 @@
 """A self-contained HTML handout of a lesson, for a class: ``lab lesson export N --html FILE``.
 
-Text (markdown rendered to HTML), the prediction question with room to answer, every chart as
-an embedded SVG image (altair + vl-convert, as a data URI: the file needs nothing else), the
-knobs to try, sources, and a teacher's answer sheet with the computed answer, the reveal and
-every claim with its numbers.
+The student part: the hook, the prediction question with room to answer, the steps that do not
+give the answer away, charts as embedded SVG images (altair + vl-convert, as a data URI: the
+file needs nothing else), the knobs to try and the sources. The teacher's answer sheet: the
+computed answer and the reveal, every step and chart that shows what the prediction asks for (a
+``reveal`` step, or one whose numbers use a name the prediction's answer uses), the summary
+(it recaps the results) and every claim with its numbers.
+
+A lesson's live part (real processes, ``lab lesson check N --live``) is in the handout when the
+lesson was opened live (``lab lesson export N --html FILE --live``); otherwise the handout says
+that it is run in class, and how.
 """
 
 from __future__ import annotations
 
 import base64
 import html
+import re
 from typing import Any
 
 from markdown_it import MarkdownIt
 
-from lessons.runner import ChartView, LessonRun
+from lessons.expr import names, parse
+from lessons.providers import LIVE_PROVIDERS
+from lessons.runner import ChartView, LessonRun, StepView
+from lessons.text import placeholders
 
 _CSS = """
 body { font: 15px/1.5 system-ui, sans-serif; max-width: 46rem; margin: 2rem auto; color: #222; }
@@ -25,6 +35,7 @@ padding: .2rem .5rem; } .box { border: 2px solid #888; padding: .8rem; margin: 1
 .pass { color: #080; } .fail { color: #b00; } .skipped { color: #a60; }
 figure { margin: 1rem 0; } figure img { max-width: 100%; }
 .answers { page-break-before: always; } small { color: #666; }
+.live { border-left: 4px solid #a60; padding: .2rem .8rem; background: #fff8ec; }
 """
 
 
@@ -72,8 +83,74 @@ def _prediction(run: LessonRun) -> str:
     return "".join(parts)
 
 
+def _answer_names(run: LessonRun) -> set[tuple[str | int, ...]]:
+    """Every name the prediction's answer is computed from (its ``answer`` or choices' ``when``)."""
+    p = run.lesson.prediction
+    expressions = [p.answer or ""] + [c.when for c in p.choices]
+    return {name for e in expressions if e for name in names(parse(e))}
+
+
+def _shows_the_number(run: LessonRun, markdown: str) -> bool:
+    """Does a text print a number prediction's answer (as the reveal or a filter writes it)?"""
+    p = run.prediction
+    if p.kind != "number":
+        return False
+    value = float(p.answer)
+    forms = {f"{round(value):,}", f"{value:.3g}", f"{round(value)}"}
+    return any(re.search(rf"(?<![\d.,]){re.escape(f)}(?![\d]|[.,]\d)", markdown) for f in forms)
+
+
+def gives_away(run: LessonRun, index: int) -> bool:
+    """Does step ``index`` show the prediction's answer?
+
+    A ``reveal`` step does; so does one whose numbers use a name the answer is computed from, or
+    one that prints the answer itself (lesson 1's cold-start total is its p99 minus its p50).
+    """
+    step = run.lesson.steps[index]
+    if step.kind == "reveal":
+        return True
+    answer = _answer_names(run)
+    if any(
+        name in answer
+        for placeholder in placeholders(step.text)
+        for name in names(parse(placeholder.expression))
+    ):
+        return True
+    return _shows_the_number(run, run.steps[index].markdown)
+
+
+def _chart_gives_away(run: LessonRun, index: int) -> bool:
+    chart = run.lesson.charts[index]
+    answer = _answer_names(run)
+    metric = tuple(chart.metric.split("."))
+    return any(name[:1] == (r,) and name[2:] == metric for r in chart.runs for name in answer)
+
+
+def _live_in_class(run: LessonRun, index: int) -> bool:
+    """A step whose table is a live measurement this run did not make."""
+    needs = run.lesson.steps[index].needs
+    return (
+        needs is not None
+        and needs in run.unavailable
+        and run.lesson.data[needs].provider in LIVE_PROVIDERS
+    )
+
+
+def _step(run: LessonRun, step: StepView) -> str:
+    esc = html.escape
+    if _live_in_class(run, step.index):
+        return (
+            f"<h2>{esc(step.title)}</h2><div class='live'><p><b>Measured live, in class.</b> This "
+            "part runs real processes on the machine in front of you; its numbers are not "
+            f"printed here. Run it with <code>lab lesson check {run.number} --live</code> (or "
+            f"print a handout with them: <code>lab lesson export {run.number} --html FILE "
+            "--live</code>).</p></div>"
+        )
+    return f"<h2>{esc(step.title)}</h2>{_md(step.markdown)}"
+
+
 def handout_html(run: LessonRun, answers: bool = True) -> str:
-    """The whole handout as one HTML string."""
+    """The whole handout as one HTML string (``answers``: with the teacher's answer sheet)."""
     esc = html.escape
     body: list[str] = [
         f"<h1>Lesson {run.number}: {esc(run.title)}</h1>",
@@ -83,11 +160,11 @@ def handout_html(run: LessonRun, answers: bool = True) -> str:
         _prediction(run),
     ]
     for step in run.steps:
-        if step.kind == "reveal":
-            continue  # the reveal belongs to the answer sheet: students predict first
-        body.append(f"<h2>{esc(step.title)}</h2>{_md(step.markdown)}")
-    for chart in run.charts:
-        body.append(_figure(chart))
+        if not gives_away(run, step.index):  # the rest belongs to the answer sheet
+            body.append(_step(run, step))
+    for i, chart in enumerate(run.charts):
+        if not _chart_gives_away(run, i):
+            body.append(_figure(chart))
     if run.knobs:
         body.append("<h2>Try it in the lab</h2><ul>")
         for knob in run.knobs:
@@ -100,7 +177,6 @@ def handout_html(run: LessonRun, answers: bool = True) -> str:
                 f"<li><b>{esc(knob.label)}</b> (now {esc(str(knob.default))}; try {esc(span)})</li>"
             )
         body.append("</ul>")
-    body.append(f"<h2>Summary</h2>{_md(run.summary)}")
     if run.sources:
         body.append("<h2>Sources</h2><ul>")
         for s in run.sources:
@@ -122,12 +198,17 @@ def _answer_sheet(run: LessonRun) -> str:
     p = run.prediction
     parts: list[Any] = [
         "<section class='answers'><h1>Answer sheet (teacher)</h1>",
+        "<p><small>Hand this part out after the predictions: it shows the answer.</small></p>",
         f"<p><b>Prediction:</b> {esc(p.answer_text)}</p>",
         _md(p.reveal),
     ]
     for step in run.steps:
-        if step.kind == "reveal":
-            parts.append(f"<h2>{esc(step.title)}</h2>{_md(step.markdown)}")
+        if gives_away(run, step.index):
+            parts.append(_step(run, step))
+    for i, chart in enumerate(run.charts):
+        if _chart_gives_away(run, i):
+            parts.append(_figure(chart))
+    parts.append(f"<h2>Summary</h2>{_md(run.summary)}")
     parts.append("<h2>Claims the lab checked</h2><ul>")
     for claim in run.claims:
         seed = f" <small>seed: “{esc(claim.seed)}”</small>" if claim.seed else ""

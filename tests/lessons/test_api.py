@@ -134,3 +134,26 @@ def test_handout_is_self_contained_with_charts_questions_and_answers(tmp_path) -
     assert "Answer sheet" in page and "ttfb-250-before" not in page  # claims by text, not id
     assert "873" in page and "<script" not in page and "http://" not in page
     assert handout_html(lesson(1), answers=False).count("Answer sheet") == 0
+
+
+@pytest.mark.parametrize("number", NUMBERS)
+def test_the_student_part_of_a_handout_does_not_give_the_answer_away(number: int) -> None:
+    run = lesson(number)
+    student = handout_html(run, answers=False)
+    whole = handout_html(run)
+    assert run.prediction.reveal.split("\n")[0][:40] not in student
+    summary = run.summary.split("\n")[0][:40]
+    assert summary not in student and summary in whole  # the summary recaps the results
+    for step in run.steps:
+        if step.kind == "reveal":
+            assert step.markdown.split("\n")[0][:40] not in student
+    if run.prediction.kind == "number":  # lesson 1 printed "+939 ms" in its summary
+        shown = f"{round(run.prediction.answer):,}"
+        text = re.sub(r"<[^>]+>|data:[^\"]+", " ", student)
+        assert not re.search(rf"(?<![\d.,]){re.escape(shown)}(?![\d]|[.,]\d)", text), shown
+
+
+def test_a_handout_says_the_live_part_is_run_in_class() -> None:
+    page = handout_html(lesson(3), answers=False)
+    assert "Measured live, in class" in page and "lab lesson check 3 --live" in page
+    assert "lab lesson export 3 --html FILE --live" in page

@@ -21,3 +21,16 @@ def test_live_claims_pass(number: int) -> None:
     assert live, "the lesson has a live claim"
     assert [(c.id, c.status, c.detail) for c in live if c.status != "pass"] == []
     assert all(step.available for step in run.steps)  # the live step rendered with numbers
+
+
+def test_export_live_prints_the_live_numbers_in_the_handout(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from lab.cli import app
+
+    out = tmp_path / "lesson8.html"
+    result = CliRunner().invoke(app, ["lesson", "export", "8", "--html", str(out), "--live"])
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    assert "Measured live, in class" not in page
+    assert "leaky handler" in page and "not in the handout" not in result.output
