@@ -64,9 +64,12 @@ def line_of(text: str, place: str, value: Any = None) -> int | None:
     """Best-effort line number of ``place`` (e.g. ``claims[2].check``) in a TOML text."""
     lines = text.splitlines()
     if isinstance(value, str) and value.strip():
-        needle = value.strip().splitlines()[0].strip()[:60]
+        first = value.strip().splitlines()[0].strip()
+        needle = first[:60]
+        end = "" if len(first) > len(needle) else r"(?!\w)"  # a cut needle may end mid-word
+        alone = re.compile(rf"(?<!\w){re.escape(needle)}{end}") if needle else None
         for number, line in enumerate(lines, start=1):
-            if needle and needle in line:
+            if alone is not None and alone.search(line):  # the value, not part of a word
                 return number
     match = re.match(r"^([A-Za-z_]+)\[(\d+)\](?:\.(\w+))?", place)
     if match:
@@ -108,19 +111,33 @@ def read_lesson(path: Path | str) -> LessonFile:
     try:
         lesson = Lesson.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
+        errors = exc.errors(include_url=False)
+        first = errors[0]
         place = place_of(tuple(first["loc"]))
-        message = first["msg"].removeprefix("Value error, ")
-        if first["type"] == "missing":
-            message = "missing; this field is required"
-        elif first["type"] == "extra_forbidden":
-            message = "no such field in a lesson (check its spelling)"
-        more = len(exc.errors()) - 1
-        if more:
-            message += f" (and {more} more problem{'s' if more > 1 else ''})"
+        message = _problem(first)
+        if len(errors) > 1:  # every other problem too, each with its place and line
+            others = []
+            for error in errors[1:]:
+                where = place_of(tuple(error["loc"]))
+                line = line_of(text, where, error.get("input"))
+                at = f"line {line}: " if line else ""
+                others.append(f"  {at}{where}: {_problem(error)}")
+            count = len(others)
+            message += f"\nand {count} more problem{'s' if count > 1 else ''}:\n" + "\n".join(
+                others
+            )
         value = first.get("input")
         raise LessonError(path, place, message, line_of(text, place, value)) from None
     return LessonFile(lesson, path, text)
+
+
+def _problem(error: Any) -> str:
+    """One pydantic error in the words a lesson author needs."""
+    if error["type"] == "missing":
+        return "missing; this field is required"
+    if error["type"] == "extra_forbidden":
+        return "no such field in a lesson (check its spelling)"
+    return str(error["msg"]).removeprefix("Value error, ")
 
 
 def lesson_paths(folder: Path | None = None) -> list[Path]:

@@ -159,3 +159,16 @@ def test_cli_unknown_lesson_exits_2() -> None:
     result = CliRunner().invoke(app, ["lesson", "check", "99"])
     assert result.exit_code == 2
     assert "no such lesson" in result.output
+
+
+def test_every_problem_of_a_broken_file_is_listed_with_its_place_and_line(tmp_path: Path) -> None:
+    text = GOOD.replace('title = "The run"\n', "").replace(
+        'animate = "run"', 'animate = "run"\ncolour = "red"\n\n[[steps]]\ntitle = "Two"'
+    )
+    error = error_for(tmp_path, text)
+    assert error.place == "steps[0].title" and "missing" in error.message
+    lines = text.splitlines()
+    colour = lines.index('colour = "red"') + 1
+    assert "and 2 more problems:" in error.message
+    assert f"line {colour}: steps[0].colour: no such field" in error.message
+    assert "steps[1].text: missing" in error.message
