@@ -30,6 +30,14 @@ Names in expressions: ``RUN.MODEL.METRIC...`` (a platform model's results: every
 ``lab sim --json`` plus the derived metrics of ``lessons.derived``), ``RUN.scenario.PATH`` (a
 scenario parameter), ``RUN.MODEL.platform.PATH`` (that model's knobs) and ``DATA.KEY...`` (a
 computed table from ``lessons.providers``).
+
+Placeholders work in every text a student sees: hook, summary, question, reveal, choice labels,
+step titles and texts, knob labels and explanations, chart titles and claim texts. Numbers are
+never typed by hand (``tests/lessons/test_text_numbers.py`` lints every lesson): a setting comes
+from the scenario (``{run.scenario.workload.arrivals.rate}``), a result from the run, a seed's
+figure is quoted as the seed words it ("from 873ms to 764ms") or computed from it
+(``{873 - 764|ms0}``), and a claim's text states only the thresholds of its own ``check``. Run
+and data titles are shown as written (no placeholders), so they hold no numbers.
 """
 
 from __future__ import annotations
