@@ -21,7 +21,7 @@ import math
 from collections.abc import Callable, Iterable
 from typing import Any, cast
 
-from models.policies import effective_keep_alive, runtime_policy
+from models.policies import HistogramRuntime, effective_keep_alive, runtime_policy
 from models.replay.result import FunctionResult
 from models.scenario import FunctionSpec, PlatformModel
 
@@ -395,6 +395,8 @@ def replay_shared(
         if inst.idle_since >= 0:
             idle_s += last[0] - inst.idle_since
 
+    if isinstance(policy, HistogramRuntime):
+        result.learned(policy.summary())
     result.engine = "fast"
     result.invocations = arrived
     result.completed = completed

@@ -13,14 +13,21 @@ from pathlib import Path
 from typing import Any
 
 from models.metrics import MetricsCollector
+from models.policies import HistogramRuntime, ScaleToOnePolicy, effective_keep_alive
 from models.replay import fast
 from models.replay.fast_shared import replay_shared
-from models.replay.result import FunctionResult, add_up, from_collector
+from models.replay.result import (
+    FunctionResult,
+    add_up,
+    from_collector,
+    idle_profile,
+    mean_warning,
+)
 from models.replay.spec import ReplaySpec
 from models.replay.workload import function_requests, invocation_blocks
 from models.scenario import Scenario
 from models.sim.engine import PlatformRun
-from models.traces import FunctionTrace, detect_format, read_trace
+from models.traces import FunctionTrace, detect_format, read_trace, reconstructed_mean_ms
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +49,15 @@ def run_task(task: Task, template: Scenario | None = None) -> FunctionResult:
     share = spec.cpu_share_of(fn)
     horizon = spec.hours * 3600.0 if spec.hours is not None else None
     base = FunctionResult(fn.key, task.model, task.policy, scenario.function.memory_mb, share)
+    policy = platform.keep_alive_policy
+    base.keep_alive_s = (
+        policy.keep_alive
+        if isinstance(policy, ScaleToOnePolicy)
+        else effective_keep_alive(policy, platform.keep_alive)
+    )
+    if fn.format == "azure2019" and fn.average_ms is not None:
+        base.published_mean_ms = fn.average_ms
+        base.reconstructed_mean_ms = reconstructed_mean_ms(fn)
     if spec.fast_path and fast.applies(platform, scenario.function, any_concurrency=True):
         blocks = invocation_blocks(fn, spec.seed, share, spec.within_minute, horizon)
         if fast.applies(platform, scenario.function):  # one request per instance, fixed
@@ -53,6 +69,9 @@ def run_task(task: Task, template: Scenario | None = None) -> FunctionResult:
     run = PlatformRun(scenario, task.model, collector.handle, spec.seed)
     run.start(function_requests(fn, spec.seed, share, spec.within_minute, horizon))
     run.run()
+    learned = getattr(run, "_policy", None)  # the engine's live policy, if it has one
+    if isinstance(learned, HistogramRuntime):
+        base.learned(learned.summary())
     return from_collector(collector, base, platform.prices)
 
 
@@ -105,6 +124,59 @@ class ReplayResult:
             rows.append(row)
         return rows
 
+    def warnings(self) -> list[str]:
+        """One line per function whose reconstructed mean duration misses the published one
+        by more than ``MEAN_TOLERANCE`` (2019 traces)."""
+        seen: dict[str, str] = {}
+        for r in self.functions:
+            if r.function not in seen:
+                warning = mean_warning(r)
+                if warning is not None:
+                    seen[r.function] = warning
+        return list(seen.values())
+
+    def tradeoff(self) -> list[dict[str, Any]]:
+        """Per model and function: how each keep-alive policy trades cold starts for idle
+        memory, with the function's idle profile as the hybrid policy learned it.
+
+        Rows hold ``model``, ``function``, ``name``, ``invocations``, ``profile`` (see
+        ``IDLE_PROFILES``; empty without a hybrid run), the hybrid's ``pattern``,
+        ``idle_periods``, ``median_idle_s``, ``prewarm_s`` and ``keep_alive_s``, then per
+        policy ``{policy: {cold_starts, cold_share, idle_gb_s, bill_usd}}``.
+        """
+        rows: dict[tuple[str, str], dict[str, Any]] = {}
+        for r in self.functions:
+            row = rows.setdefault(
+                (r.model, r.function),
+                {
+                    "model": r.model,
+                    "function": r.function,
+                    "name": r.name,
+                    "invocations": r.invocations,
+                    "profile": "",
+                    "pattern": "",
+                    "idle_periods": None,
+                    "median_idle_s": None,
+                    "prewarm_s": None,
+                    "keep_alive_s": None,
+                    "policies": {},
+                },
+            )
+            row["policies"][r.policy] = {
+                "cold_starts": r.cold_starts,
+                "cold_share": r.cold_share,
+                "idle_gb_s": r.idle_gb_s,
+                "bill_usd": r.bill_usd.get("total", 0.0),
+            }
+            if r.policy == "hybrid":
+                row["profile"] = idle_profile(r)
+                row["pattern"] = r.pattern
+                row["idle_periods"] = r.idle_periods
+                row["median_idle_s"] = r.median_idle_s
+                row["prewarm_s"] = r.prewarm_s
+                row["keep_alive_s"] = r.keep_alive_s
+        return list(rows.values())
+
     def to_json(self) -> dict[str, Any]:
         return {
             "trace": self.spec.trace,
@@ -112,6 +184,8 @@ class ReplayResult:
             "cpu_share": self.spec.cpu_share,
             "functions": [r.row() for r in self.functions],
             "totals": [{**t.row(), "name": "total"} for t in self.totals().values()],
+            "tradeoff": self.tradeoff(),
+            "warnings": self.warnings(),
         }
 
 
