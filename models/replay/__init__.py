@@ -47,12 +47,15 @@ def replay(
     scheduler: str | None = None,
     workers: int | None = None,
     progress: Progress | None = None,
-    stream: bool = False,
+    stream: bool = True,
 ) -> ReplayResult:
     """Replay every selected function under every platform model and keep-alive policy.
 
-    ``stream=True`` reads the trace one function at a time as workers free up (a full public
-    day); otherwise all functions are read first and the biggest tasks go first.
+    By default (``stream=True``) the trace is read one function at a time as tasks are taken:
+    in this process one task at a time, on Dask with a bounded read-ahead
+    (``executor.LOOKAHEAD`` tasks, biggest first among them), so a whole public day replays
+    in bounded memory. ``stream=False`` reads every function first and submits the biggest
+    tasks first. The numbers are the same either way: results go back in task order.
     """
     if stream:  # one function at a time: bounded memory for a whole public day
         tasks: Iterable[Task] = iter_tasks(spec)

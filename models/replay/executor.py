@@ -11,8 +11,9 @@ distributed run gives exactly the single-process numbers.
 
 from __future__ import annotations
 
+import heapq
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack
 from typing import Any, Literal, TypeVar
 
@@ -43,8 +44,10 @@ def run_tasks(
     """``[fn(item) for item in items]``, here or on Dask.
 
     A list of items is submitted biggest ``cost`` first; any other iterable is consumed as
-    it goes, with at most ``WINDOW_PER_WORKER`` tasks per worker in flight, so a whole public
-    trace day streams through in bounded memory (progress then has no total: ``0``).
+    it goes (progress then has no total: ``0``): at most ``LOOKAHEAD`` items are read ahead
+    and submitted biggest ``cost`` first among them, with at most ``WINDOW_PER_WORKER`` tasks
+    per worker in flight, so a whole public trace day streams through in bounded memory,
+    and a small trace (all of it within the lookahead) is ordered exactly as a list would be.
     """
     total = len(items) if isinstance(items, Sequence) else 0
     if engine == "serial" and scheduler is None:
@@ -55,11 +58,32 @@ def run_tasks(
                 progress(done, total)
         return results
     pairs: Iterable[tuple[int, T]] = enumerate(items)
-    if isinstance(items, Sequence) and cost is not None:
-        pairs = sorted(enumerate(items), key=lambda pair: -cost(pair[1]))
+    if cost is not None:
+        if isinstance(items, Sequence):
+            pairs = sorted(enumerate(items), key=lambda pair: -cost(pair[1]))
+        else:
+            pairs = biggest_first(enumerate(items), cost, LOOKAHEAD)
     return _run_dask(fn, pairs, total, scheduler, workers or default_workers(), progress)
 
 
+def biggest_first(
+    pairs: Iterable[tuple[int, T]], cost: Callable[[T], float], lookahead: int
+) -> Iterator[tuple[int, T]]:
+    """``pairs`` reordered: the biggest of the next ``lookahead`` (ties: the first read)."""
+    heap: list[tuple[float, int, T]] = []
+    for index, item in pairs:
+        heapq.heappush(heap, (-cost(item), index, item))
+        if len(heap) >= lookahead:
+            _cost, first, chosen = heapq.heappop(heap)
+            yield first, chosen
+    while heap:
+        _cost, first, chosen = heapq.heappop(heap)
+        yield first, chosen
+
+
+LOOKAHEAD = 256
+"""Items a streamed run reads ahead to submit the biggest first (tasks hold trace functions:
+a 2019 function is ~12 kB, so this bounds the read-ahead to a few MB)."""
 WINDOW_PER_WORKER = 8
 CONNECT_TIMEOUT = "10s"
 """How long to wait for an existing scheduler (``--scheduler``) before giving up."""
