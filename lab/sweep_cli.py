@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from models.loading import SUFFIXES, ScenarioError, describe, load_scenario, parse_text
 from models.replay import ExecutorError
-from models.sweep import SweepError, SweepSpec, run_sweep
+from models.sweep import SweepError, SweepSpec, knobs, run_sweep
 from models.traces import TraceError
 
 
@@ -69,10 +69,11 @@ def sweep_command(
             task = progress.add_task(spec.name, total=None)
 
             def tick(done: int, total: int) -> None:
-                progress.update(task, completed=done, total=total)
+                progress.update(task, completed=done, total=total or None)  # 0: streamed
 
             engine: Any = "serial" if serial and scheduler is None else "dask"
             rows = run_sweep(spec, base, engine, scheduler, workers, tick)
+        found = knobs(spec, base)
     except (ScenarioError, SweepError, TraceError, ExecutorError) as exc:
         raise fail(str(exc)) from None
     import pandas as pd
@@ -87,7 +88,7 @@ def sweep_command(
         if charts:
             from lab.sweep_charts import charts as make_charts
 
-            for i, (chart_spec, chart) in enumerate(make_charts(frame, spec), start=1):
+            for i, (chart_spec, chart) in enumerate(make_charts(frame, spec, found), start=1):
                 name = f"chart-{i}-{chart_spec.y}.html"
                 chart.save(str(target / name))
                 written.append(name)

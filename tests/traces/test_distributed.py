@@ -32,7 +32,13 @@ def test_replay_on_dask_equals_the_single_process_run(scheduler: str) -> None:
     spec = ReplaySpec(trace=str(SAMPLE_2019), hours=0.2, policies=["platform", "hybrid"])
     serial = replay(spec)
     seen: list[tuple[int, int]] = []
-    on_dask = replay(spec, "dask", scheduler=scheduler, progress=lambda d, n: seen.append((d, n)))
+    on_dask = replay(
+        spec,
+        "dask",
+        scheduler=scheduler,
+        progress=lambda d, n: seen.append((d, n)),
+        stream=False,  # every function read first: progress knows the total
+    )
     assert [r.totals() for r in on_dask.functions] == [r.totals() for r in serial.functions]
     assert {k: v.totals() for k, v in on_dask.totals().items()} == {
         k: v.totals() for k, v in serial.totals().items()
@@ -60,11 +66,33 @@ def test_an_unreachable_scheduler_is_a_clear_error(monkeypatch: pytest.MonkeyPat
         run_tasks(abs, [1], "dask", scheduler="tcp://127.0.0.1:9")
 
 
-def test_a_streamed_replay_on_dask_equals_the_single_process_run(scheduler: str) -> None:
-    spec = ReplaySpec(trace=str(SAMPLE_2019), hours=0.1, policies=["fixed-10min"])
-    serial = replay(spec)
-    streamed = replay(spec, "dask", scheduler=scheduler, stream=True)
+def test_a_streamed_replay_on_dask_equals_the_single_process_run(
+    scheduler: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = ReplaySpec(trace=str(SAMPLE_2019), hours=0.1, policies=["fixed-10min", "hybrid"])
+    serial = replay(spec, stream=False)
+    seen: list[tuple[int, int]] = []
+    streamed = replay(spec, "dask", scheduler=scheduler, progress=lambda d, n: seen.append((d, n)))
     assert [r.totals() for r in streamed.functions] == [r.totals() for r in serial.functions]
+    assert seen[-1] == (40, 0)  # streamed: no total known ahead
+    # a read-ahead smaller than the trace: still every task, in task order
+    monkeypatch.setattr("models.replay.executor.LOOKAHEAD", 3)
+    short = replay(spec, "dask", scheduler=scheduler)
+    assert [r.totals() for r in short.functions] == [r.totals() for r in serial.functions]
+
+
+def test_a_streamed_sweep_on_dask_equals_the_materialised_one(scheduler: str) -> None:
+    spec = SweepSpec(
+        name="s",
+        replay=ReplaySpec(trace=str(SAMPLE_2019), hours=0.05, platforms={"traditional": {}}),
+        grid={"platforms.traditional.keep_alive": ["1min", 30]},
+        seeds=[0, 1],
+        per_function=True,
+    )
+    whole = run_sweep(spec, stream=False)
+    streamed = run_sweep(spec, engine="dask", scheduler=scheduler)
+    assert streamed == whole
+    assert [(r["point"], r["seed"]) for r in whole][::10] == [(0, 0), (0, 1), (1, 0), (1, 1)]
 
 
 def test_lab_replay_with_scheduler_prints_the_serial_numbers(scheduler: str) -> None:
