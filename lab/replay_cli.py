@@ -240,9 +240,9 @@ def _print_tradeoff(result: ReplayResult) -> None:
     from lab.cli import out
 
     policies = list(dict.fromkeys(r.policy for r in result.functions))
-    if len(policies) < 2 and "hybrid" not in policies:
+    hybrid = any(r.pattern for r in result.functions)  # a hybrid policy ran
+    if len(policies) < 2 and not hybrid:
         return
-    hybrid = "hybrid" in policies
     rows = result.tradeoff()
     for model in dict.fromkeys(row["model"] for row in rows):
         table = Table(

@@ -140,9 +140,10 @@ class ReplayResult:
         memory, with the function's idle profile as the hybrid policy learned it.
 
         Rows hold ``model``, ``function``, ``name``, ``invocations``, ``profile`` (see
-        ``IDLE_PROFILES``; empty without a hybrid run), the hybrid's ``pattern``,
-        ``idle_periods``, ``median_idle_s``, ``prewarm_s`` and ``keep_alive_s``, then per
-        policy ``{policy: {cold_starts, cold_share, idle_gb_s, bill_usd}}``.
+        ``IDLE_PROFILES``; empty without a hybrid run), the hybrid run's ``pattern``,
+        ``idle_periods``, ``median_idle_s``, ``prewarm_s`` and ``keep_alive_s`` (the
+        ``hybrid`` preset's when several policies learn), then per policy
+        ``{policy: {cold_starts, cold_share, idle_gb_s, bill_usd}}``.
         """
         rows: dict[tuple[str, str], dict[str, Any]] = {}
         for r in self.functions:
@@ -168,7 +169,7 @@ class ReplayResult:
                 "idle_gb_s": r.idle_gb_s,
                 "bill_usd": r.bill_usd.get("total", 0.0),
             }
-            if r.policy == "hybrid":
+            if r.pattern and (r.policy == "hybrid" or not row["pattern"]):  # a hybrid run
                 row["profile"] = idle_profile(r)
                 row["pattern"] = r.pattern
                 row["idle_periods"] = r.idle_periods
