@@ -12,7 +12,7 @@ import itertools
 import math
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from models.durations import Constant, _Dist
 from models.scenario import Scenario
@@ -38,9 +38,12 @@ Segment = tuple[bool, float]
 """``(is_cpu, seconds)``: one stretch of a request's work."""
 
 
-@dataclass(slots=True, frozen=True)
-class RequestSpec:
-    """One concrete request, identical under every platform model of a run."""
+class RequestSpec(NamedTuple):
+    """One concrete request, identical under every platform model of a run.
+
+    A named tuple rather than a frozen dataclass: a run makes one per request, and a tuple is
+    built in less than half the time.
+    """
 
     id: int
     t: float
@@ -97,10 +100,10 @@ class _RoutePlan:
     def sample(self, rng: random.Random) -> tuple[tuple[Segment, ...], tuple[Segment, ...]]:
         work = self._fixed_work
         if work is None:
-            work = tuple((is_cpu, dist.sample(rng)) for is_cpu, dist in self.work)
+            work = tuple([(is_cpu, dist.sample(rng)) for is_cpu, dist in self.work])
         background = self._fixed_background
         if background is None:
-            background = tuple((is_cpu, dist.sample(rng)) for is_cpu, dist in self.background)
+            background = tuple([(is_cpu, dist.sample(rng)) for is_cpu, dist in self.background])
         return work, background
 
 
