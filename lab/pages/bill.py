@@ -13,6 +13,7 @@ import streamlit as st
 
 from lab import charts, web_state
 from lab.format import change, count, money, percent
+from lab.view.legend import bill_label
 from lab.view.sweep import MONTH_S, SHARES, break_even
 from lab.view.whatif import COMPARED, apply_knobs, read_knobs
 from lab.web_controls import chart_with_downloads, price_names, price_title, scenario_caption
@@ -75,7 +76,7 @@ for column, (name, cost) in zip(columns, costs.items(), strict=True):
     column.metric(f"monthly bill ({name})", money(cost.monthly), delta, delta_color="inverse")
     column.caption(
         f"{money(cost.per_million)} per million requests · "
-        + " · ".join(f"{k.replace('_', ' ')} {money(v)}" for k, v in cost.components.items())
+        + " · ".join(f"{bill_label(k)} {money(v)}" for k, v in cost.components.items())
     )
 st.caption(
     f"Extrapolated from {count(sample)} simulated requests arriving at the same mean rate "

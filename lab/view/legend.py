@@ -69,3 +69,18 @@ COLD_START_PHASES = ("provision", "runtime_init", "compile", "cache_load", "modu
 
 def look(kind: str) -> Look:
     return LEGEND.get(kind) or OUTCOMES[kind]
+
+
+BILL_COMPONENTS: dict[str, str] = {
+    "wall_clock": "wall-clock",
+    "active_cpu": "active CPU",
+    "provisioned_memory": "provisioned memory",
+    "invocations": "invocations",
+}
+"""What each part of a bill is called (keys as in ``models.billing``), in every front end.
+``wall_clock`` and ``active_cpu`` also name the two billing modes."""
+
+
+def bill_label(component: str) -> str:
+    """A bill component's name for people; an unknown one is shown as its key, spaced."""
+    return BILL_COMPONENTS.get(component, component.replace("_", " "))
