@@ -23,6 +23,7 @@ from lab.view.series import (
     LoadPoint,
     Mark,
     cold_start_marks,
+    drawn_lanes,
     lane_bins,
     latency_edges,
     latency_histogram,
@@ -42,6 +43,9 @@ KNOB_PREFIX = "knob."
 """Widget keys of the what-if controls; dropped when another scenario is loaded."""
 
 HASH_FUNCS: dict[Any, Any] = {Scenario: lambda s: s.fingerprint()}
+
+OVERVIEW_MARKS = 9_000
+"""Rows of data behind the playground's linked run overview (kept under ``charts.MAX_MARKS``)."""
 
 
 # --- session state ----------------------------------------------------------------------
@@ -151,15 +155,19 @@ def playground_view(scenario: Scenario) -> PlaygroundView:
         for name, model in result.models.items()
     }
     edges = latency_edges(list(timelines.values()))
-    lanes = {}
-    for name, timeline in timelines.items():
-        binned = lane_bins(timeline, max_marks=7000 // len(timelines))
-        lanes[name] = (binned, cold_start_marks(timeline, binned.lanes))
+    load = {name: load_series(t) for name, t in timelines.items()}
+    marks = {name: cold_start_marks(t, drawn_lanes(t)[0]) for name, t in timelines.items()}
+    # what is left of the overview's mark budget once the exact marks and the load lines are in
+    left = OVERVIEW_MARKS - sum(map(len, marks.values())) - 2 * sum(map(len, load.values()))
+    lanes = {
+        name: (lane_bins(timeline, max_marks=max(left // len(timelines), 500)), marks[name])
+        for name, timeline in timelines.items()
+    }
     return PlaygroundView(
         summaries={name: m.summary() for name, m in result.models.items()},
         bills={name: dict(m.bill.components) for name, m in result.models.items()},
         lanes=lanes,
-        load={name: load_series(t) for name, t in timelines.items()},
+        load=load,
         latency={name: latency_histogram(t, edges) for name, t in timelines.items()},
         percentiles={
             name: {

@@ -4,8 +4,9 @@ A run of the default scenario has ~80,000 spans per model; a chart (or a termina
 thousand marks at most. These functions aggregate a ``Timeline`` into a bounded number of
 plain records, so any front end can draw a whole run without drawing every span:
 
-* ``lane_bins``: per instance lane and time bin, what the lane mostly did (cpu, io, idle...),
-  with the cpu and io shares of its busy time; neighbouring bins that agree are merged.
+* ``lane_bins``: per instance lane and time bin (cut to the instance's life), what the lane
+  mostly did (cpu, io, idle...), with the cpu and io shares of its busy time; neighbouring idle
+  bins are merged.
 * ``cold_start_marks``: every cold-start phase and chunk load, exactly (there are few).
 * ``load_series``: instances alive and requests in flight, the peak within each time bin.
 * ``latency_histogram``: completed requests' latency, by how they started (warm/cold/joined).
@@ -29,10 +30,15 @@ ACTIVITY = ("cpu", "io", "bg_cpu", "bg_io", "queued", "idle")
 CODE_LOADS = ("compile", "cache_load")
 
 ACTIVE_MIN = 0.1
-"""A bin shows the lane's work rather than idle once work fills this share of it."""
+"""A bin shows the lane's work rather than idle once work fills this share of the time the
+instance existed in the bin."""
 
-MAX_LANES = 150
+MAX_LANES = 300
 """Lanes drawn at most; more are summarised (``LaneBins.hidden_lanes``)."""
+
+MIN_BINS, MAX_BINS = 20, 1000
+"""Bins over the range drawn: finer when the lanes are short-lived (the budget is spent where
+lanes exist), never finer than ``MAX_BINS`` (already under a pixel of a page-wide chart)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,13 +47,16 @@ class LaneBin:
     """Instance id (``QUEUE_LANE`` for the queue)."""
     start: float
     end: float
+    """The time bin, clipped to the instance's life: an instance that lived 80 s of a 300 s
+    bin is drawn 80 s long."""
     kind: str
     """The activity that took most of the lane's time in the bin (a legend kind); idle only
-    when work filled less than ``ACTIVE_MIN`` of the bin."""
+    when work filled less than ``ACTIVE_MIN`` of the time the instance existed in the bin."""
     cpu_share: float
     """CPU's share of the busy (cpu + io) time in the bin, 0 when nothing ran."""
     busy: float
-    """Request-seconds of cpu and io work in the bin, per second of bin (concurrency)."""
+    """Request-seconds of cpu and io work in the bin, per second the instance existed in it
+    (its mean concurrency)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +68,72 @@ class LaneBins:
     bin_width: float
 
 
-def _bin_count(lanes: int, max_marks: int) -> int:
-    return max(20, min(400, max_marks // max(lanes, 1)))
+def drawn_lanes(timeline: Timeline, max_lanes: int = MAX_LANES) -> tuple[list[int], int]:
+    """The lanes a picture of the run shows, top to bottom (instances by start time, the queue
+    last), and how many instances it leaves out."""
+    infos = sorted(timeline.instances.values(), key=lambda i: (i.started, i.id))
+    lanes = [i.id for i in infos[:max_lanes]]
+    if any(s.lane == QUEUE_LANE for s in timeline.spans):
+        lanes.append(QUEUE_LANE)
+    return lanes, max(0, len(infos) - max_lanes)
+
+
+def _lives(timeline: Timeline, lanes: list[int], t0: float, t1: float) -> np.ndarray:
+    """``[start, end]`` of each lane's life within ``[t0, t1]`` (the queue: all of it)."""
+    lives = np.empty((len(lanes), 2))
+    for r, lane in enumerate(lanes):
+        info = timeline.instances.get(lane)
+        start, end = (t0, t1) if info is None else (info.started, info.ended)
+        lives[r] = (min(max(start, t0), t1), min(max(end, t0), t1))
+    return lives
+
+
+def _bin_count(lives: np.ndarray, t0: float, t1: float, max_marks: int) -> int:
+    """Bins such that every lane's bins together stay within ``max_marks``: a lane that lives
+    ``L`` touches at most ``L / width + 2`` bins."""
+    life = float((lives[:, 1] - lives[:, 0]).sum())
+    room = max_marks - 2 * len(lives)
+    if life <= 0 or room <= 0:
+        return MIN_BINS
+    return max(MIN_BINS, min(MAX_BINS, int(room * (t1 - t0) / life)))
+
+
+def _span_arrays(
+    timeline: Timeline, row: dict[int, int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Row, activity index, start and end of every span on a drawn lane with a binned kind."""
+    spans = timeline.spans
+    kinds = {k: i for i, k in enumerate(ACTIVITY)}
+    r = np.fromiter((row.get(s.lane, -1) for s in spans), int, len(spans))
+    k = np.fromiter((kinds.get(s.kind, -1) for s in spans), int, len(spans))
+    a = np.fromiter((s.start for s in spans), float, len(spans))
+    b = np.fromiter((s.end for s in spans), float, len(spans))
+    keep = (r >= 0) & (k >= 0)
+    return r[keep], k[keep], a[keep], b[keep]
+
+
+def _occupancy(
+    timeline: Timeline, row: dict[int, int], t0: float, width: float, n: int
+) -> np.ndarray:
+    """Seconds of each activity per lane and bin: ``[lane, bin, ACTIVITY index]``."""
+    r, k, a, b = _span_arrays(timeline, row)
+    t1 = t0 + n * width
+    a, b = np.maximum(a, t0), np.minimum(b, t1)
+    inside = b > a
+    r, k, a, b = r[inside], k[inside], a[inside], b[inside]
+    occupied = np.zeros((len(row), n, len(ACTIVITY)))
+    first = np.minimum(((a - t0) / width).astype(int), n - 1)
+    last = np.minimum(((b - t0) / width).astype(int), n - 1)
+    same = first == last
+    np.add.at(occupied, (r[same], first[same], k[same]), (b - a)[same])
+    r, k, a, b, first, last = (x[~same] for x in (r, k, a, b, first, last))
+    np.add.at(occupied, (r, first, k), t0 + (first + 1) * width - a)
+    np.add.at(occupied, (r, last, k), b - (t0 + last * width))
+    # the whole bins in between: +width where they begin, -width where they stop, summed up
+    inner = np.zeros((len(row), n + 1, len(ACTIVITY)))
+    np.add.at(inner, (r, first + 1, k), width)
+    np.add.at(inner, (r, last, k), -width)
+    return occupied + np.cumsum(inner, axis=1)[:, :n]
 
 
 def lane_bins(
@@ -70,64 +143,51 @@ def lane_bins(
     max_marks: int = 8000,
     max_lanes: int = MAX_LANES,
 ) -> LaneBins:
-    """Bin every lane's spans into at most ``max_marks`` records over ``[t0, t1]``."""
+    """Bin every lane's spans into at most ``max_marks`` records over ``[t0, t1]``.
+
+    Each bin is cut to the part of it the instance lived through, and judged on that part:
+    a short-lived instance shows its work, not a bin-wide stretch of idle."""
     t1 = timeline.end_time if t1 is None else t1
     t1 = max(t1, t0 + 1e-9)
-    infos = sorted(timeline.instances.values(), key=lambda i: (i.started, i.id))
-    lanes = [i.id for i in infos]
-    hidden = max(0, len(lanes) - max_lanes)
-    lanes = lanes[:max_lanes]
-    has_queue = any(s.lane == QUEUE_LANE for s in timeline.spans)
-    if has_queue:
-        lanes.append(QUEUE_LANE)
-    row = {lane: r for r, lane in enumerate(lanes)}
-    n = _bin_count(len(lanes), max_marks)
+    lanes, hidden = drawn_lanes(timeline, max_lanes)
+    lives = _lives(timeline, lanes, t0, t1)
+    n = _bin_count(lives, t0, t1, max_marks)
     width = (t1 - t0) / n
-    kinds = {k: i for i, k in enumerate(ACTIVITY)}
-    occupied = np.zeros((len(lanes), n, len(ACTIVITY)))
-    for span in timeline.spans:
-        r = row.get(span.lane)
-        k = kinds.get(span.kind)
-        if r is None or k is None:
-            continue
-        a, b = max(span.start, t0), min(span.end, t1)
-        if b <= a:
-            continue
-        first, last = int((a - t0) / width), min(n - 1, int((b - t0) / width))
-        if first == last:
-            occupied[r, first, k] += b - a
-            continue
-        occupied[r, first, k] += t0 + (first + 1) * width - a
-        occupied[r, first + 1 : last, k] += width
-        occupied[r, last, k] += b - (t0 + last * width)
+    occupied = _occupancy(timeline, {lane: r for r, lane in enumerate(lanes)}, t0, width, n)
+    edges = t0 + width * np.arange(n + 1)
+    starts = np.maximum(edges[None, :-1], lives[:, :1])
+    ends = np.minimum(edges[None, 1:], lives[:, 1:])
+    existed = np.clip(ends - starts, 0.0, None)
+    cpu_k, io_k, idle_k = ACTIVITY.index("cpu"), ACTIVITY.index("io"), ACTIVITY.index("idle")
+    working = occupied.copy()
+    working[:, :, idle_k] = 0.0
+    # idle only wins a bin when the lane did (almost) nothing else while it existed there
+    dominant = np.where(
+        working.sum(axis=2) >= ACTIVE_MIN * existed,
+        working.argmax(axis=2),
+        occupied.argmax(axis=2),
+    )
+    busy = occupied[:, :, cpu_k] + occupied[:, :, io_k]
+    # a bin shows when the lane did something in it (not just rounding at a bin's edge)
+    present = (occupied.sum(axis=2) > 1e-9 * width) & (existed > 0)
     bins: list[LaneBin] = []
-    cpu_k, io_k, idle_k = kinds["cpu"], kinds["io"], kinds["idle"]
     for r, lane in enumerate(lanes):
-        totals = occupied[r]
-        present = totals.sum(axis=1) > 0
-        # idle only wins a bin when the lane did (almost) nothing else in it
-        working = totals.copy()
-        working[:, idle_k] = 0.0
-        dominant = np.where(
-            working.sum(axis=1) >= ACTIVE_MIN * width, working.argmax(axis=1), totals.argmax(axis=1)
-        )
-        busy = totals[:, cpu_k] + totals[:, io_k]
         current: LaneBin | None = None
-        for i in range(n):
-            if not present[i]:
-                if current is not None:
-                    bins.append(current)
-                    current = None
-                continue
-            kind = ACTIVITY[int(dominant[i])]
-            share = float(totals[i, cpu_k] / busy[i]) if busy[i] > 0 else 0.0
-            start = t0 + i * width
-            if current is not None and current.kind == kind and kind in {"idle", "queued"}:
-                current = LaneBin(lane, current.start, start + width, kind, 0.0, 0.0)
+        for i in np.flatnonzero(present[r]):
+            kind = ACTIVITY[int(dominant[r, i])]
+            start, end = float(starts[r, i]), float(ends[r, i])
+            if (
+                current is not None
+                and current.kind == kind
+                and kind in {"idle", "queued"}
+                and current.end >= start
+            ):
+                current = LaneBin(lane, current.start, end, kind, 0.0, 0.0)
                 continue
             if current is not None:
                 bins.append(current)
-            current = LaneBin(lane, start, start + width, kind, share, float(busy[i] / width))
+            share = float(occupied[r, i, cpu_k] / busy[r, i]) if busy[r, i] > 0 else 0.0
+            current = LaneBin(lane, start, end, kind, share, float(busy[r, i] / existed[r, i]))
         if current is not None:
             bins.append(current)
     return LaneBins(bins, lanes, hidden, width)

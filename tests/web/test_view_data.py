@@ -12,6 +12,7 @@ import pytest
 
 from lab.view import build_timeline
 from lab.view.series import (
+    MAX_BINS,
     cold_start_marks,
     lane_bins,
     latency_edges,
@@ -126,26 +127,54 @@ def test_load_series_peaks_match_the_report(two_requests) -> None:
 
 def test_lane_bins_show_work_not_idle(two_requests) -> None:
     timeline = build_timeline(two_requests.models["traditional"])
-    binned = lane_bins(timeline, max_marks=40 * 2)  # 2 lanes -> 40 bins
+    # lives 0-3.2 s and 0.5-3.7 s: 6.4 s of lanes over a 3.7 s run; 69 marks less 2 per lane
+    # leave 65, so 65 x 3.7 / 6.4 = 37.6 -> 37 bins of 0.1 s
+    binned = lane_bins(timeline, max_marks=69)
     assert binned.lanes == [0, 1] and binned.hidden_lanes == 0
-    assert binned.bin_width == pytest.approx(timeline.end_time / 40)
-    width = binned.bin_width  # 3.7 s / 40 = 92.5 ms
+    assert binned.bin_width == pytest.approx(0.1)
     lane0 = [b for b in binned.bins if b.lane == 0]
     # instance 0: runtime init 0-0.2 (a mark, not a bin), CPU 0.2-0.7, I/O 0.7-2.2, then
-    # idle for its 1 s keep-alive: one merged idle bin
-    assert [b.kind for b in lane0] == ["cpu"] * 6 + ["io"] * 16 + ["idle"]
-    assert lane0[0].start == pytest.approx(2 * width)  # the bin holding t = 0.2
-    switch = lane0[5]  # [0.6475, 0.74): 52.5 ms of CPU, 40 ms of I/O
-    assert switch.cpu_share == pytest.approx(0.0525 / 0.0925)
-    assert lane0[-1].start == pytest.approx(24 * width)
-    assert lane0[-1].end == pytest.approx(35 * width)  # the bin holding t = 3.2
+    # idle for its 1 s keep-alive: one merged idle bin, ending where the instance did
+    assert [b.kind for b in lane0] == ["cpu"] * 5 + ["io"] * 15 + ["idle"]
+    assert lane0[0].start == pytest.approx(0.2)
+    assert (lane0[-1].start, lane0[-1].end) == (pytest.approx(2.2), pytest.approx(3.2))
+    assert all(b.cpu_share == pytest.approx(1.0) for b in lane0[:5])
+    assert all(b.busy == pytest.approx(1.0) for b in lane0[:20])
     # instance 1 (cold at 0.5, ready 0.7): CPU 0.7-1.2, I/O 1.2-2.7, idle to 3.7
-    lane1 = [b.kind for b in binned.bins if b.lane == 1]
-    assert lane1 == ["cpu"] * 6 + ["io"] * 17 + ["idle"]
-    assert len(binned.bins) <= 80
+    lane1 = [b for b in binned.bins if b.lane == 1]
+    assert [b.kind for b in lane1] == ["cpu"] * 5 + ["io"] * 15 + ["idle"]
+    assert lane1[0].start == pytest.approx(0.7)
+    assert len(binned.bins) <= 69
     marks = cold_start_marks(timeline)
     assert [(m.lane, m.kind) for m in marks] == [(0, "runtime_init"), (1, "runtime_init")]
     assert marks[0].end - marks[0].start == pytest.approx(0.2)
+
+
+def test_a_short_lived_instance_is_drawn_for_its_life_and_judged_on_it() -> None:
+    """Two requests 1000 s apart, each on its own instance that lives 12.2 s (0.2 s init,
+    0.5 s CPU, 1.5 s I/O, 10 s keep-alive), drawn in 50 s bins: each bin is cut to the
+    instance's life and shows its work (2 s of 12.2), not 50 s of idle."""
+    scenario = make_scenario(
+        work=[{"cpu": 0.5}, {"io": 1.5}],
+        arrivals={"kind": "explicit", "times": [0, 1000]},
+        function={"runtime_init": 0.2},
+        platforms={"traditional": {"keep_alive": 10.0}, "fluid": {"keep_alive": 10.0}},
+    )
+    timeline = build_timeline(simulate(scenario, models=["traditional"]).models["traditional"])
+    assert timeline.end_time == pytest.approx(1012.2)
+    binned = lane_bins(timeline, max_marks=4)  # no room: the coarsest grid, 20 bins
+    assert binned.bin_width == pytest.approx(1012.2 / 20)
+    assert len(binned.bins) == 2
+    for bin_, started in zip(binned.bins, (0.0, 1000.0), strict=True):
+        assert (bin_.start, bin_.end) == (pytest.approx(started), pytest.approx(started + 12.2))
+        assert bin_.kind == "io"  # the most work; idle (10 s) would win only below 1.22 s
+        assert bin_.cpu_share == pytest.approx(0.5 / 2.0)
+        assert bin_.busy == pytest.approx(2.0 / 12.2)  # work per second the instance lived
+    # with room, the bins get finer where the lanes live: 2 lanes of 12.2 s in 1012 s
+    fine = lane_bins(timeline, max_marks=200)
+    assert fine.bin_width == pytest.approx(1012.2 / MAX_BINS)
+    assert len(fine.bins) <= 200
+    assert [b.kind for b in fine.bins if b.lane == 0][-1] == "idle"
 
 
 def test_lane_bins_stay_under_the_mark_budget() -> None:
