@@ -110,6 +110,7 @@ def browser(repeats: int) -> dict[str, list[float]]:
 
     from lab.format import money
     from lab.view.whatif import with_compared_models
+    from lab.web_controls import headline_key
     from models.loading import DEFAULT_SCENARIO, builtin_scenario
     from models.run import simulate
 
@@ -149,8 +150,8 @@ def browser(repeats: int) -> dict[str, list[float]]:
             page.goto(url)
             page.wait_for_selector("[data-test-script-state='notRunning']", timeout=120_000)
             bill = (
-                page.locator("[data-testid='stMetric']")
-                .filter(has_text="bill (fluid)")
+                page.locator(f".st-key-{headline_key('fluid')} [data-testid='stMetric']")
+                .filter(has_text="bill")
                 .locator("[data-testid='stMetricValue']")
             )
             thumb = (

@@ -14,21 +14,27 @@ import altair as alt
 import pandas as pd
 
 from lab.format import money, percent, seconds
-from lab.view.legend import LEGEND, OUTCOMES
+from lab.view.legend import LEGEND, OUTCOMES, bill_label
 from lab.view.series import LaneBins, LatencyBin, LoadPoint, Mark
 from lab.view.sweep import BreakEven, SweepPoint
 from lab.view.timeline import QUEUE_LANE, Span
 
 MAX_MARKS = 10_000
 
+FULL_WIDTH = 680
+"""Plot width of a chart across the page: with its axis labels and its legends below it, it
+fits the main column of a 1280 px window with the sidebar open (820 px of content)."""
+HALF_WIDTH = 290
+"""Plot width of a chart in one of two columns (400 px each at 1280 px)."""
+
 MODEL_COLORS = {"traditional": "#9c755f", "fluid": "#4e79a7"}
-BILL_COMPONENTS = {
-    "wall_clock": ("wall-clock", LEGEND["io"].color),
-    "active_cpu": ("active CPU", LEGEND["cpu"].color),
-    "provisioned_memory": ("provisioned memory", LEGEND["runtime_init"].color),
-    "invocations": ("invocations", LEGEND["queued"].color),
+BILL_COLORS = {
+    "wall_clock": LEGEND["io"].color,
+    "active_cpu": LEGEND["cpu"].color,
+    "provisioned_memory": LEGEND["runtime_init"].color,
+    "invocations": LEGEND["queued"].color,
 }
-"""Bill components, labelled as in ``lab.report_rows`` ("bill: active CPU" ...)."""
+"""Bill components in the order they stack; their names come from ``lab.view.legend``."""
 
 TIMELINE_KINDS = [*LEGEND]
 
@@ -42,6 +48,17 @@ def _kind_scale(kinds: Iterable[str] = TIMELINE_KINDS) -> alt.Scale:
 
 def _model_scale(models: Sequence[str]) -> alt.Scale:
     return alt.Scale(domain=list(models), range=[MODEL_COLORS.get(m, "#7f7f7f") for m in models])
+
+
+def _legend(columns: int | None = None, title: str | None = None) -> alt.Legend:
+    """Legends go under the chart, so they never widen it past the page."""
+    return alt.Legend(
+        orient="bottom",
+        direction="horizontal",
+        columns=columns if columns is not None else alt.Undefined,
+        labelLimit=200,
+        title=title if title is not None else alt.Undefined,
+    )
 
 
 def _lane_label(lane: int) -> str:
@@ -79,7 +96,7 @@ def instance_timeline(
     marks: Sequence[Mark],
     title: str,
     brush: alt.Parameter | None = None,
-    width: int = 900,
+    width: int = FULL_WIDTH,
 ) -> alt.LayerChart:
     """One row per instance: what it mostly did in each time bin, plus every cold-start phase
     (exact rectangles, visible when zoomed) and every code load (dots: compile or cache hit)."""
@@ -99,12 +116,7 @@ def instance_timeline(
             x=alt.X("start:Q", title="time (s)", scale=x_scale),
             x2=alt.X2("end:Q"),
             y=y,
-            color=alt.Color(
-                "activity:N",
-                scale=_kind_scale(),
-                title="activity",
-                legend=alt.Legend(labelLimit=220),
-            ),
+            color=alt.Color("activity:N", scale=_kind_scale(), title="activity", legend=_legend(4)),
             tooltip=[
                 alt.Tooltip("instance:N"),
                 alt.Tooltip("activity:N"),
@@ -143,7 +155,11 @@ def instance_timeline(
                 field="activity", oneOf=[LEGEND["compile"].label, LEGEND["cache_load"].label]
             )
         )
-        .mark_point(filled=True, size=30, shape="diamond")
+        .mark_point(
+            filled=True,
+            size=max(8.0, min(30.0, (height / max(len(order), 1)) ** 2)),
+            shape="diamond",
+        )
         .encode(
             x=alt.X("start:Q", scale=x_scale),
             y=y,
@@ -169,7 +185,7 @@ def load_frame(series: Mapping[str, Sequence[LoadPoint]]) -> pd.DataFrame:
 def load_chart(
     series: Mapping[str, Sequence[LoadPoint]],
     brush: alt.Parameter | None = None,
-    width: int = 900,
+    width: int = FULL_WIDTH,
 ) -> alt.Chart:
     """Instances alive and requests in flight over time (peak per bin), one colour per model;
     drag on it to zoom the instance timelines above."""
@@ -179,8 +195,10 @@ def load_chart(
         .encode(
             x=alt.X("t:Q", title="time (s)"),
             y=alt.Y("value:Q", title="count (peak)"),
-            stroke=alt.Stroke("model:N", scale=_model_scale(list(series)), title="model"),
-            strokeDash=alt.StrokeDash("measure:N", title=None),
+            stroke=alt.Stroke(
+                "model:N", scale=_model_scale(list(series)), title="model", legend=_legend()
+            ),
+            strokeDash=alt.StrokeDash("measure:N", title=None, legend=_legend()),
             tooltip=[
                 alt.Tooltip("model:N"),
                 alt.Tooltip("measure:N"),
@@ -202,16 +220,21 @@ def load_chart(
 def run_overview(
     lanes: Mapping[str, tuple[LaneBins, Sequence[Mark]]],
     series: Mapping[str, Sequence[LoadPoint]],
-    width: int = 900,
+    width: int = FULL_WIDTH,
 ) -> alt.VConcatChart:
     """The linked figure: an instance timeline per model above the load chart, which carries
-    the brush that zooms them all."""
+    the brush that zooms them all. The timelines share one time axis (so the same instant is
+    at the same place in both) and one activity legend, drawn under them."""
     brush = time_brush()
-    timelines = [
-        instance_timeline(bins, marks, f"{model}: instances", brush, width)
-        for model, (bins, marks) in lanes.items()
-    ]
-    return alt.vconcat(*timelines, load_chart(series, brush, width))
+    timelines = alt.vconcat(
+        *[
+            instance_timeline(bins, marks, f"{model}: instances", brush, width)
+            for model, (bins, marks) in lanes.items()
+        ]
+    ).resolve_scale(x="shared")
+    return alt.vconcat(timelines, load_chart(series, brush, width)).resolve_legend(
+        color="independent"
+    )
 
 
 def latency_frame(hists: Mapping[str, Sequence[LatencyBin]]) -> pd.DataFrame:
@@ -226,7 +249,7 @@ def latency_frame(hists: Mapping[str, Sequence[LatencyBin]]) -> pd.DataFrame:
 def latency_chart(
     hists: Mapping[str, Sequence[LatencyBin]],
     percentiles: Mapping[str, Mapping[str, float]],
-    width: int = 380,
+    width: int = HALF_WIDTH,
 ) -> alt.VConcatChart:
     """Latency distribution per model, stacked by how requests started, with dashed p50/p99
     rules at the run's reported percentiles."""
@@ -243,9 +266,7 @@ def latency_chart(
                 x=alt.X("from_ms:Q", title="latency (ms)"),
                 x2=alt.X2("to_ms:Q"),
                 y=alt.Y("sum(requests):Q", title="requests", stack="zero"),
-                color=alt.Color(
-                    "start:N", scale=scale, title="started", legend=alt.Legend(orient="bottom")
-                ),
+                color=alt.Color("start:N", scale=scale, title="started", legend=_legend(2)),
                 tooltip=_tips("model:N", "start:N", "from_ms:Q", "to_ms:Q", "requests:Q"),
             )
         )
@@ -271,7 +292,7 @@ def bill_frame(components: Mapping[str, Mapping[str, float]]) -> pd.DataFrame:
     for model, parts in components.items():
         total = sum(parts.values())
         for name, usd in parts.items():
-            label = BILL_COMPONENTS.get(name, (name, "#7f7f7f"))[0]
+            label = bill_label(name)
             rows.append((model, label, usd, money(usd), money(total)))
     return pd.DataFrame(rows, columns=["model", "component", "usd", "amount", "total"])
 
@@ -280,25 +301,18 @@ def bill_chart(
     components: Mapping[str, Mapping[str, float]], title: str = "Bill by component"
 ) -> alt.Chart:
     """Stacked bar per model: what each part of the bill costs (USD)."""
-    names = [k for k in BILL_COMPONENTS if any(k in parts for parts in components.values())]
-    scale = alt.Scale(
-        domain=[BILL_COMPONENTS[k][0] for k in names], range=[BILL_COMPONENTS[k][1] for k in names]
-    )
+    names = [k for k in BILL_COLORS if any(k in parts for parts in components.values())]
+    scale = alt.Scale(domain=[bill_label(k) for k in names], range=[BILL_COLORS[k] for k in names])
     return (
         alt.Chart(bill_frame(components))
         .mark_bar()
         .encode(
             y=alt.Y("model:N", title=None),
             x=alt.X("sum(usd):Q", title="USD"),
-            color=alt.Color(
-                "component:N",
-                scale=scale,
-                title="component",
-                legend=alt.Legend(orient="bottom", columns=2),
-            ),
+            color=alt.Color("component:N", scale=scale, title="component", legend=_legend(2)),
             tooltip=_tips("model:N", "component:N", "amount:N", "total:N"),
         )
-        .properties(title=title, width=380, height=110)
+        .properties(title=title, width=HALF_WIDTH, height=110)
     )
 
 
@@ -337,7 +351,7 @@ def replay_chart(
     t1: float,
     cursor: float,
     title: str,
-    width: int = 900,
+    width: int = FULL_WIDTH,
 ) -> alt.LayerChart:
     """The run as it stood at ``cursor``: exact spans in the window, a rule at the cursor."""
     frame = window_frame(spans, t0, t1, cursor)
@@ -353,7 +367,7 @@ def replay_chart(
             x=x,
             x2=alt.X2("end:Q"),
             y=y,
-            color=alt.Color("activity:N", scale=_kind_scale(), title="activity"),
+            color=alt.Color("activity:N", scale=_kind_scale(), title="activity", legend=_legend(4)),
             tooltip=_tips("instance:N", "activity:N", "request:Q", "detail:N"),
         )
     )
@@ -393,7 +407,7 @@ def breakeven_chart(
         .encode(
             x=alt.X("cpu_share:Q", title="CPU share of request time", axis=alt.Axis(format="%")),
             y=alt.Y("usd_per_million:Q", title="USD per million requests"),
-            color=alt.Color("model:N", scale=_model_scale(models), title="model"),
+            color=alt.Color("model:N", scale=_model_scale(models), title="model", legend=_legend()),
             tooltip=[
                 alt.Tooltip("model:N"),
                 alt.Tooltip("cpu_share:Q", format=".0%"),
@@ -429,7 +443,7 @@ def breakeven_chart(
         )
     return alt.layer(*layers).properties(
         title="Where Fluid stops saving: cost as the work becomes CPU-bound",
-        width=640,
+        width=FULL_WIDTH - 40,
         height=280,
     )
 

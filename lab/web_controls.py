@@ -4,6 +4,7 @@ download buttons. Every number shown goes through ``lab.format``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -167,23 +168,47 @@ HEADLINES: list[Headline] = [
 """(label, value, how to write it, delta colour) of each headline number."""
 
 
+HEADLINE_COLUMNS = 3
+"""Headline numbers a row: three keep every label, value and delta whole in a 1280 px window."""
+
+
+def metric_rows(cells: Sequence[tuple[str, str] | tuple[str, str, str]]) -> None:
+    """Numbers ``(label, value[, help])``, ``HEADLINE_COLUMNS`` a row, so none is cut."""
+    for first in range(0, len(cells), HEADLINE_COLUMNS):
+        columns = st.columns(HEADLINE_COLUMNS)
+        for column, (label, value, *more) in zip(
+            columns, cells[first : first + HEADLINE_COLUMNS], strict=False
+        ):
+            column.metric(label, value, help=more[0] if more else None)
+
+
+def headline_key(model: str) -> str:
+    """The key of a model's block of headline numbers (a CSS class ``st-key-<key>``)."""
+    return "headline-" + re.sub(r"[^A-Za-z0-9_-]+", "-", model)
+
+
 def headline_numbers(summaries: dict[str, dict[str, Any]], against: str = "traditional") -> None:
-    """One row per model; every model but ``against`` shows its change relative to it."""
+    """One block per model, headed by its name (so the labels need not repeat it); every model
+    but ``against`` shows its change relative to it, said once in the heading."""
     for model, summary in summaries.items():
-        st.markdown(f"**{model}**")
-        columns = st.columns(len(HEADLINES))
-        for column, (label, value, fmt, colour) in zip(columns, HEADLINES, strict=True):
-            mine = value(summary)
-            delta = None
-            if model != against and against in summaries:
-                theirs = value(summaries[against])
-                delta = f"{change(mine, theirs)} vs {against}" if theirs else None
-            column.metric(
-                f"{label} ({model})",
-                fmt(mine),
-                delta=delta,
-                delta_color=colour if delta else "off",  # type: ignore[arg-type]
-            )
+        compared = model != against and against in summaries
+        with st.container(key=headline_key(model)):
+            st.markdown(f"**{model}**" + (f" · change vs {against}" if compared else ""))
+            for first in range(0, len(HEADLINES), HEADLINE_COLUMNS):
+                row = HEADLINES[first : first + HEADLINE_COLUMNS]
+                columns = st.columns(HEADLINE_COLUMNS)
+                for column, (label, value, fmt, colour) in zip(columns, row, strict=False):
+                    mine = value(summary)
+                    delta = None
+                    if compared:
+                        theirs = value(summaries[against])
+                        delta = change(mine, theirs) if theirs else None
+                    column.metric(
+                        label,
+                        fmt(mine),
+                        delta=delta,
+                        delta_color=colour if delta else "off",  # type: ignore[arg-type]
+                    )
 
 
 # --- charts -----------------------------------------------------------------------------

@@ -38,8 +38,34 @@ def deltas(at: AppTest) -> dict[str, str]:
     return {m.label: m.proto.delta for m in at.metric}
 
 
+def headlines(at: AppTest, field: str = "value") -> dict[str, dict[str, str]]:
+    """The headline numbers by model: each model's block opens with its name in bold, and its
+    labels do not repeat it. ``field="delta"`` gives the deltas instead of the values."""
+    out: dict[str, dict[str, str]] = {}
+    model = None
+    for node in at.main:
+        if node.type == "markdown" and str(node.value).startswith("**"):
+            model = str(node.value)[2:].split("**")[0]
+        elif node.type == "metric" and model is not None:
+            shown = node.value if field == "value" else node.proto.delta
+            out.setdefault(model, {})[node.label] = shown
+    return out
+
+
 def chart_specs(at: AppTest) -> list[dict[str, Any]]:
     return [json.loads(chart.proto.spec) for chart in at.get("vega_lite_chart")]
+
+
+def chart_datasets(at: AppTest, index: int = 0) -> dict[str, list[dict[str, Any]]]:
+    """The rows behind a drawn chart, by dataset name (Streamlit moves them out of the spec
+    into the element, as Arrow)."""
+    from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+
+    chart = at.get("vega_lite_chart")[index]
+    return {
+        dataset.name: convert_arrow_bytes_to_pandas_df(dataset.data.data).to_dict("records")
+        for dataset in chart.proto.datasets
+    }
 
 
 def _walk(spec: Any) -> Iterator[dict[str, Any]]:

@@ -16,7 +16,7 @@ from models.loading import DEFAULT_SCENARIO, MAX_SCENARIO_BYTES, builtin_scenari
 from models.prices import price_preset
 from models.run import simulate
 from tests.helpers import make_scenario
-from tests.web.conftest import chart_specs, encodings, metrics, open_page
+from tests.web.conftest import chart_specs, encodings, headlines, metrics, open_page
 
 
 @pytest.fixture(scope="module")
@@ -154,7 +154,7 @@ def test_a_good_upload_becomes_the_scenario_every_page_shows(app, default) -> No
     assert yaml.safe_load(app.text_area(key="editor.text").value)["name"] == "mine"
     open_page(app, "playground")
     result = simulate(mine, keep_events=False)
-    assert metrics(app)["bill (fluid)"] == money(result.models["fluid"].bill.total)
+    assert headlines(app)["fluid"]["bill"] == money(result.models["fluid"].bill.total)
     assert app.select_slider(key="knob.requests").value == 200
 
 
