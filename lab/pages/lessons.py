@@ -9,7 +9,6 @@ Progress (prediction, steps seen, done) goes to ``lessons.progress``.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import streamlit as st
@@ -17,7 +16,8 @@ import streamlit as st
 from lab import charts
 from lab.format import count, money, seconds
 from lab.view import QUEUE_LANE, Timeline, build_timeline, state_at
-from lab.web_controls import show
+from lab.web_clock import PlayClock
+from lab.web_controls import chart_with_downloads, show
 from lessons import LessonError, LessonRun, list_lessons, open_lesson
 from lessons.progress import Progress
 
@@ -59,29 +59,24 @@ def _animated_run(number: int, run: str, models: list[str], key: str) -> None:
     model = st.radio(f"run: {title}", models, key=f"{key}.model", horizontal=True)
     timeline = _timeline(number, run, model)
     end = max(timeline.end_time, 1e-6)
-    playing_key, cursor_key, anchor_key = f"{key}.playing", f"{key}.cursor", f"{key}.anchor"
-    st.session_state.setdefault(playing_key, False)
-    st.session_state.setdefault(cursor_key, end)
-
-    def toggle() -> None:
-        now = not st.session_state[playing_key]
-        start = 0.0 if now and st.session_state[cursor_key] >= end else st.session_state[cursor_key]
-        st.session_state[playing_key] = now
-        st.session_state[anchor_key] = (start, time.monotonic())
-
-    playing = bool(st.session_state[playing_key])
-    st.button("Pause" if playing else "Play the run", key=f"{key}.play", on_click=toggle)
+    rate = end / PLAY_SECONDS
+    clock = PlayClock(key)
+    clock.setdefault(end)
+    playing = clock.playing
+    st.button(
+        "Pause" if playing else "Play the run",
+        key=f"{key}.play",
+        on_click=clock.toggle,
+        args=(rate, end),
+    )
 
     @st.fragment(run_every=TICK_S if playing else None)
     def frame() -> None:
-        cursor = float(st.session_state[cursor_key])
-        if st.session_state[playing_key]:
-            start, wall = st.session_state.get(anchor_key, (0.0, time.monotonic()))
-            cursor = min(end, start + (time.monotonic() - wall) * end / PLAY_SECONDS)
-            if cursor >= end:
-                st.session_state[playing_key] = False
-        st.session_state[cursor_key] = cursor
-        st.slider("time (s)", 0.0, end, key=cursor_key, format="%.1f")
+        cursor = clock.now(rate, end)
+        if clock.playing and cursor >= end:
+            clock.stop_at_end(end)
+            st.rerun()  # the whole page, so the fragment stops ticking
+        clock.slider("time (s)", end, "%.1f")
         now = state_at(timeline, cursor)
         cells = st.columns(4)
         cells[0].metric("time", seconds(cursor))
@@ -99,7 +94,11 @@ def _animated_run(number: int, run: str, models: list[str], key: str) -> None:
         chart = charts.replay_chart(
             spans, _lanes(timeline, t0, cursor), t0, t0 + window, cursor, f"{model}: {title}"
         )
-        show(chart, f"{key}.chart")
+        if clock.playing:
+            show(chart, f"{key}.chart")
+        else:
+            name = f"lesson-{number}-{run}-{model}-{cursor:.0f}s"
+            chart_with_downloads(chart, name, f"{key}.chart")
 
     frame()
 

@@ -188,6 +188,46 @@ def test_moving_a_slider_shows_the_new_result_in_a_real_browser(page: Page, serv
     page.screenshot(path=str(ARTIFACTS / "web-e2e-playground.png"), full_page=True)
 
 
+CUT_OFF = """() => {
+    const main = document.querySelector("[data-testid='stMainBlockContainer']");
+    const box = main.getBoundingClientRect();
+    const right = box.right - parseFloat(getComputedStyle(main).paddingRight) + 1;
+    const out = [];
+    for (const chart of document.querySelectorAll("[data-testid='stVegaLiteChart']")) {
+        const drawn = chart.querySelector("canvas, svg") || chart;
+        if (drawn.getBoundingClientRect().right > right) out.push("chart " + chart.innerText);
+    }
+    const parts = "[data-testid='stMetricLabel'], [data-testid='stMetricValue'], "
+        + "[data-testid='stMetricDelta']";
+    for (const part of document.querySelectorAll(parts)) {
+        for (const el of [part, ...part.querySelectorAll("*")]) {
+            if (el.scrollWidth > el.clientWidth + 1) { out.push(part.innerText); break; }
+        }
+    }
+    return out;
+}"""
+
+
+@pytest.mark.parametrize("width", [1280, 1400])
+def test_no_chart_legend_or_number_is_cut_off(page: Page, server: str, width: int) -> None:
+    """At common laptop widths, with the sidebar open: every chart (legends included) fits
+    the page, and no headline label, value or delta ends in an ellipsis."""
+    page.set_viewport_size({"width": width, "height": VIEWPORT_HEIGHT})
+    try:
+        for path, charts in [("", 3), ("replay", 1), ("bill", 1)]:
+            page.goto(f"{server}/{path}")
+            _idle(page)
+            expect(page.locator("[data-testid='stVegaLiteChart']")).to_have_count(
+                charts, timeout=TIMEOUT_MS
+            )
+            expect(page.locator("[data-testid='stMetric']").first).to_be_visible()
+            _idle(page)
+            page.wait_for_timeout(1000)  # the charts lay themselves out
+            assert page.evaluate(CUT_OFF) == [], (path, width)
+    finally:
+        page.set_viewport_size({"width": 1500, "height": VIEWPORT_HEIGHT})
+
+
 def test_every_page_opens_without_an_exception(page: Page, server: str) -> None:
     for path, heading in [
         ("replay", "Animated replay"),

@@ -51,9 +51,47 @@ def test_replay_plays_and_draws_the_run_at_the_cursor(app, default) -> None:
     assert not app.session_state["replay.playing"]
 
 
+def test_replay_cursor_never_goes_back_while_playing(app) -> None:
+    """The browser can send back a time slider value from a frame or two ago (a tick that
+    overtook the last redraw); that must not rewind the run, nor slow it down."""
+    open_page(app, "replay")
+    app.select_slider(key="replay.speed").set_value(600).run()
+    start = time.monotonic()
+    app.button(key="replay.play").click().run()
+    assert app.slider(key="replay.time").disabled  # nothing to drag while playing
+    seen = [app.session_state["replay.cursor"]]
+    for tick in range(8):
+        time.sleep(0.05)
+        if tick % 2:
+            # what a lagging browser echoes: the value of an earlier frame. AppTest refuses
+            # to move a disabled widget (a user cannot), so the stale state is put in directly
+            app.slider(key="replay.time")._value = seen[-2] if len(seen) > 1 else 0.0
+        app.run()
+        assert not app.exception
+        seen.append(app.session_state["replay.cursor"])
+        assert app.slider(key="replay.time").value == pytest.approx(seen[-1])
+    elapsed = time.monotonic() - start
+    assert seen == sorted(seen), seen
+    assert seen[-1] > seen[0]
+    # moving with the clock at the speed set: 600 simulated seconds per second
+    assert seen[-1] <= 600 * elapsed + 1e-6
+    assert seen[-1] >= 600 * (elapsed - 2.0)  # a generous allowance for a busy machine
+    app.button(key="replay.play").click().run()  # pause where the clock was, not before
+    assert not app.session_state["replay.playing"]
+    paused = app.session_state["replay.cursor"]
+    assert paused >= seen[-1]
+    app.slider(key="replay.time").set_value(1234.0).run()  # paused: a drag moves the cursor
+    assert app.session_state["replay.cursor"] == 1234.0
+    app.button(key="replay.play").click().run()
+    time.sleep(0.05)
+    app.run()
+    assert app.session_state["replay.cursor"] >= 1234.0  # and play goes on from there
+    app.button(key="replay.play").click().run()
+
+
 def test_replay_meters_are_the_frame_at_the_cursor(app, default) -> None:
     open_page(app, "replay")
-    app.slider(key="replay.cursor").set_value(5000.0).run()
+    app.slider(key="replay.time").set_value(5000.0).run()
     timeline = build_timeline(simulate(default).models["traditional"])
     frame = state_at(timeline, 5000.0)
     shown = metrics(app)
