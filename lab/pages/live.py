@@ -15,7 +15,13 @@ from lab import charts, web_state
 from lab.format import count, seconds
 from lab.view import QUEUE_LANE, build_timeline, state_at
 from lab.view.whatif import COMPARED, apply_knobs, read_knobs
-from lab.web_controls import headline_numbers, scenario_caption, show
+from lab.web_controls import (
+    chart_with_downloads,
+    headline_numbers,
+    metric_rows,
+    scenario_caption,
+    show,
+)
 from lab.web_export import summary_csv
 from lab.web_live import LiveSession
 from models.run import simulate
@@ -76,29 +82,39 @@ def watch() -> None:
     now = events[-1].t if events else 0.0
     timeline = build_timeline(events, now)
     frame = state_at(timeline, now)
-    cells = st.columns(5)
-    cells[0].metric("events received", count(len(events)))
-    cells[1].metric("live clock", seconds(now))
-    cells[2].metric(
-        "arrived / done", f"{count(frame.counts['arrived'])} / {count(frame.counts['completed'])}"
+    counts = frame.counts
+    # not from the frame's lanes: at the last event's instant the spans still open end there,
+    # so a frame taken at ``now`` finds none of them running
+    answered = counts["completed"] + counts["timed_out"] + counts["failed"] + counts["rejected"]
+    metric_rows(
+        [
+            ("live clock", seconds(now)),
+            ("arrived / done", f"{count(counts['arrived'])} / {count(counts['completed'])}"),
+            (
+                "requests in flight",
+                count(counts["arrived"] - answered),
+                "Arrived and not yet answered (nor refused, timed out or failed).",
+            ),
+            ("events received", count(len(events))),
+            ("instances alive", count(len(frame.lanes))),
+        ]
     )
-    cells[3].metric("instances alive", count(len(frame.lanes)))
-    cells[4].metric("requests in flight", count(frame.in_flight))
     t0 = max(0.0, now - WINDOW_S)
     lanes = [i.id for i in timeline.lanes() if i.ended > t0]
     if any(s.lane == QUEUE_LANE for s in timeline.spans_between(t0, now)):
         lanes.append(QUEUE_LANE)
-    show(
-        charts.replay_chart(
-            timeline.spans_between(t0, now),
-            lanes,
-            t0,
-            max(now, t0 + 1.0),
-            now,
-            f"live {session.model}: the last {seconds(WINDOW_S)}",
-        ),
-        "live.chart",
+    chart = charts.replay_chart(
+        timeline.spans_between(t0, now),
+        lanes,
+        t0,
+        max(now, t0 + 1.0),
+        now,
+        f"live {session.model}: the last {seconds(WINDOW_S)}",
     )
+    if session.running:
+        show(chart, "live.chart")
+    else:  # downloads once the run is over: while it runs the chart is redrawn twice a second
+        chart_with_downloads(chart, f"{session.scenario.name}-live-{session.model}", "live.chart")
     if session.running:
         st.caption(f"Running for {seconds(session.elapsed)}…")
         return

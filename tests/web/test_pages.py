@@ -219,6 +219,48 @@ def test_editing_and_applying_text(app) -> None:
 # --- live runtime -----------------------------------------------------------------------
 
 
+class _LiveSoFar:
+    """A live run caught mid-way: the events received so far, still running."""
+
+    running = True
+    error = None
+    result = None
+    elapsed = 1.0
+
+    def __init__(self, scenario, model: str, events: list) -> None:
+        self.scenario, self.model, self.events = scenario, model, events
+
+    def poll(self) -> list:
+        return self.events
+
+    def stop(self) -> None:
+        self.running = False
+
+
+def test_live_requests_in_flight_count_what_arrived_and_is_not_answered(app) -> None:
+    """The live clock is the last event's time, where every span still open ends: a frame
+    taken there finds no request running. In flight is arrived less answered."""
+    from models.events import RequestArrived, ResponseSent
+
+    slow = with_compared_models(
+        make_scenario(
+            [{"cpu": "5ms"}, {"io": "5s"}],
+            {"kind": "explicit", "times": [0.0, 0.1, 0.2]},
+            requests=3,
+        )
+    )
+    events = simulate(slow, models=["fluid"]).models["fluid"].events
+    first_response = next(i for i, e in enumerate(events) if isinstance(e, ResponseSent))
+    so_far = events[:first_response]
+    assert sum(isinstance(e, RequestArrived) for e in so_far) == 3
+    app.session_state["live.session"] = _LiveSoFar(slow, "fluid", so_far)
+    open_page(app, "live")
+    shown = metrics(app)
+    assert shown["arrived / done"] == "3 / 0"
+    assert shown["requests in flight"] == "3"
+    app.session_state["live.session"].stop()
+
+
 def test_live_page_runs_real_processes_and_bills_their_events(app) -> None:
     tiny = with_compared_models(
         make_scenario(
@@ -248,11 +290,14 @@ def test_live_page_runs_real_processes_and_bills_their_events(app) -> None:
         assert session.error is None
         shown = metrics(app)
         live = session.result.result
-        assert shown["bill (live fluid)"] == money(live.bill.total)
+        assert headlines(app)["live fluid"]["bill"] == money(live.bill.total)
         assert live.metrics["requests"]["completed"] == 3
         assert shown["arrived / done"] == "3 / 3"
-        assert "bill (simulated fluid)" in shown
+        assert shown["requests in flight"] == "0"
+        assert "bill" in headlines(app)["simulated fluid"]
         assert int(shown["events received"].replace(",", "")) == len(session.events)
-        assert "Numbers as CSV" in [b.proto.label for b in app.get("download_button")]
+        labels = [b.proto.label for b in app.get("download_button")]
+        assert "Numbers as CSV" in labels
+        assert "PNG" in labels and "SVG" in labels  # the chart, once the run is over
     finally:
         session.stop()
