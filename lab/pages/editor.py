@@ -38,6 +38,12 @@ def _use(scenario_text_: str, fmt: str, source: str, scenario: object) -> None:
     web_state.set_base(scenario, source)  # type: ignore[arg-type]
 
 
+def _upload_changed() -> None:
+    """Another file (or none): what was said about the last one no longer applies. (A file
+    over the size cap never reaches the app; the uploader itself says why.)"""
+    st.session_state[ERROR] = None
+
+
 left, right = st.columns(2)
 with left:
     st.subheader("Built-in")
@@ -51,6 +57,8 @@ with left:
     if st.button("Load", key="editor.load", icon=":material/upload_file:"):
         _use(builtin_text(choice), "toml", f"built-in {choice}", builtin_scenario(choice))
         st.rerun()
+
+
 with right:
     st.subheader("Your file")
     uploaded = st.file_uploader(
@@ -58,6 +66,7 @@ with right:
         type=list(EXTENSIONS),
         key="editor.upload",
         max_upload_size=MAX_UPLOAD_MB,
+        on_change=_upload_changed,
     )
     if uploaded is not None and st.session_state.get(SEEN) != uploaded.file_id:
         st.session_state[SEEN] = uploaded.file_id

@@ -161,7 +161,7 @@ work = [ { cpu = "1ms" } ]
 
 
 def test_a_bad_upload_shows_the_field_and_the_app_keeps_working(app, default) -> None:
-    before = metrics(app)
+    before = headlines(app)
     open_page(app, "editor")
     app.file_uploader(key="editor.upload").set_value(("broken.toml", BAD, "text/plain")).run()
     assert not app.exception
@@ -169,8 +169,10 @@ def test_a_bad_upload_shows_the_field_and_the_app_keeps_working(app, default) ->
     assert message.startswith("broken.toml: the scenario is not valid")
     assert "workload.arrivals.rate: got -1; expected > 0" in message
     assert app.session_state["lab.base"] == default  # still the scenario in use
+    app.file_uploader(key="editor.upload").set_value(None).run()  # another file, or none
+    assert not app.error  # what was said of the last file no longer stands
     open_page(app, "playground")
-    assert metrics(app) == before
+    assert headlines(app) == before
 
 
 def test_an_oversized_or_undecodable_upload_is_refused(app) -> None:
