@@ -18,7 +18,11 @@ from models.scenario import Scenario
 FORMATS = ("toml", "yaml", "json")
 EXTENSIONS = ("toml", "yaml", "yml", "json")
 MAX_UPLOAD_MB = -(-MAX_SCENARIO_BYTES // 1_000_000)
-"""The uploader's own limit (whole megabytes); the exact byte limit is checked here."""
+"""The limit a user is told (whole megabytes); the exact byte limit is checked here."""
+UPLOADER_LIMIT_MB = 10
+"""What the uploader itself lets through (and ``server.maxUploadSize``): above the lab's own
+limit, so a file a little too big reaches ``scenario_from_upload`` and gets its message in
+place of any earlier one (a file the uploader refuses never reaches the app)."""
 
 
 def format_of(filename: str) -> str:

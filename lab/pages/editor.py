@@ -14,6 +14,7 @@ from lab.web_scenarios import (
     EXTENSIONS,
     FORMATS,
     MAX_UPLOAD_MB,
+    UPLOADER_LIMIT_MB,
     builtin_text,
     scenario_from_upload,
     scenario_text,
@@ -65,7 +66,7 @@ with right:
         f"Upload a scenario ({', '.join('.' + e for e in EXTENSIONS)}, at most {MAX_UPLOAD_MB} MB)",
         type=list(EXTENSIONS),
         key="editor.upload",
-        max_upload_size=MAX_UPLOAD_MB,
+        max_upload_size=UPLOADER_LIMIT_MB,
         on_change=_upload_changed,
     )
     if uploaded is not None and st.session_state.get(SEEN) != uploaded.file_id:
