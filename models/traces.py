@@ -27,8 +27,9 @@ with ``k`` chosen so the mean equals the published ``Average`` (a straight line 
 put 0.5 % of the calls at half the maximum and can triple the mean; wall-clock bills are
 linear in the mean). ``k`` is clamped to [0.05, 1e6], so an impossible average is approached
 as closely as the percentiles allow (``reconstructed_mean_ms``; a replay warns when that is
-more than 5 % from the published average, ``models.replay.result.mean_warning``). Caveat: the 2019 percentiles are of per-interval
-*averages* (weighted), so individual durations spread more than this reconstruction does.
+more than 5 % from the published average, ``models.replay.result.mean_warning``). Caveat:
+the 2019 percentiles are of per-interval *averages* (weighted), so individual durations
+spread more than this reconstruction does.
 
 Every problem is a ``TraceError`` naming the file, line and column.
 """
