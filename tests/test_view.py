@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import pytest
 
 from lab.view import LEGEND, build_timeline, state_at
+from models.billing import bill
+from models.events import RequestArrived, ResponseSent
 from models.loading import builtin_scenario
-from models.run import simulate
+from models.metrics import MetricsCollector
+from models.run import ModelResult, simulate
 from tests.helpers import make_scenario
 
 
@@ -66,6 +70,70 @@ def test_final_meters_equal_the_report() -> None:
         # the report rounds to the microsecond
         assert last.latency_p50_ms == pytest.approx(model.metrics["latency_ms"]["p50"], abs=1e-3)
         assert last.latency_p99_ms == pytest.approx(model.metrics["latency_ms"]["p99"], abs=1e-3)
+
+
+def _so_far(model: ModelResult, t: float) -> tuple[MetricsCollector, list[float]]:
+    """A collector fed the events up to ``t``, and the latencies (ms) completed by then."""
+    assert model.events is not None and model.platform is not None
+    collector = MetricsCollector(model.memory_mb, model.platform.billed_phases)
+    arrived: dict[int, float] = {}
+    latencies = []
+    for event in model.events:
+        if event.t > t:
+            break
+        collector.handle(event)
+        if isinstance(event, RequestArrived):
+            arrived[event.request] = event.t
+        elif isinstance(event, ResponseSent):
+            latencies.append((event.t - arrived[event.request]) * 1000)
+    return collector, latencies
+
+
+@pytest.mark.parametrize(
+    ("name", "model", "times"),
+    [
+        # 28 h and 600k events: meters sampled over the whole run used to stand still for
+        # minutes here (the first of 400 samples was at 252 s)
+        ("classic", "traditional", (3.0, 19.5, 60.0, 251.0)),
+        # every request times out
+        ("lesson09-agent", "traditional", (400.0, 900.0)),
+    ],
+)
+def test_meters_mid_run_are_the_counts_so_far(name, model, times) -> None:
+    result = simulate(builtin_scenario(name)).models[model]
+    timeline = build_timeline(result)
+    for t in times:
+        collector, latencies = _so_far(result, t)
+        expected = collector.running()
+        frame = state_at(timeline, t)
+        meters = frame.meters
+        assert meters is not None
+        assert meters.instances_alive == expected["instances_alive"] == len(frame.lanes)
+        assert meters.instances_started == expected["instances_started"] > 0
+        assert meters.cold_starts == expected["cold_starts"]
+        for outcome in ("completed", "timed_out", "rejected", "failed"):
+            assert getattr(meters, outcome) == expected[outcome] == frame.counts[outcome]
+        assert meters.has_latency == bool(latencies)
+        if latencies:
+            assert meters.latency_p50_ms == pytest.approx(np.percentile(latencies, 50))
+            assert meters.latency_p99_ms == pytest.approx(np.percentile(latencies, 99))
+        # the bill is read from rows taken every few events in a run this long
+        billed = bill(collector.usage(), result.platform.prices).total
+        assert (billed > 0) == (meters.bill_total > 0)
+        assert meters.bill_total <= billed
+
+
+def test_meters_of_a_run_of_fewer_events_than_rows_are_exact() -> None:
+    result = simulate(builtin_scenario("db-api")).models["fluid"]
+    timeline = build_timeline(result)
+    for t in (0.5, 2.0, 30.0, 400.0):
+        collector, _ = _so_far(result, t)
+        meters = timeline.meters.at(t)
+        billed = bill(collector.usage(), result.platform.prices)
+        assert meters.bill == pytest.approx(billed.components)
+        running = collector.running()
+        assert meters.cpu_efficiency == pytest.approx(running["cpu_efficiency"])
+        assert meters.concurrency_mean == pytest.approx(running["concurrency_mean"])
 
 
 def test_spans_between_matches_a_full_scan() -> None:

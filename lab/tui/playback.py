@@ -14,8 +14,7 @@ import numpy as np
 
 from lab.tui.clock import WINDOW_WALL_S, nearest_speed
 from lab.tui.raster import SpanArrays
-from lab.view import MeterTrack, Timeline, build_timeline
-from lab.view.meters import SAMPLES
+from lab.view import Timeline, build_timeline
 from models.run import RunResult, simulate
 from models.scenario import Scenario
 
@@ -23,10 +22,6 @@ CACHE_SIZE = 6
 CACHE_EVENTS = 1_500_000
 """The cache also keeps at most about this many events (~75 MB per 330k-event run), keeping
 at least the latest run however large."""
-MAX_METER_SAMPLES = 1500
-METER_BUDGET = 1_500_000
-"""Meters are sampled more finely than ``lab.view``'s default when the run is small enough
-(each sample re-reads the latencies so far): a smoother bill for a short animation."""
 
 
 @dataclass(slots=True)
@@ -60,13 +55,6 @@ def build_playback(scenario: Scenario) -> Playback:
 def playback_of(scenario: Scenario, result: RunResult) -> Playback:
     """Lay out a run made elsewhere (a lesson's, with its events kept)."""
     timelines = {name: build_timeline(model) for name, model in result.models.items()}
-    for name, timeline in timelines.items():
-        model = result.models[name]
-        samples = int(
-            min(MAX_METER_SAMPLES, max(SAMPLES, METER_BUDGET / max(len(timeline.requests), 1)))
-        )
-        if samples > SAMPLES:
-            timeline.meters = MeterTrack(model, samples=samples)
     times = np.unique(
         np.fromiter(
             (e.t for m in result.models.values() for e in (m.events or ())), dtype=np.float64
