@@ -36,6 +36,9 @@ HINT = (
 )
 WIDE = 120
 """From this many columns the what-if panel is open from the start."""
+NARROW = 100
+"""Below this many columns the what-if panel floats over the lanes (``-narrow`` in
+playground.tcss) rather than narrowing the panels and their meters."""
 
 
 class PlaybackReady(Message):
@@ -49,6 +52,10 @@ class PlaygroundScreen(PlayerKeys, Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         *PLAYER_BINDINGS,
         Binding("w", "toggle_whatif", "what-if", priority=True),
+    ]
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [
+        (0, "-narrow"),
+        (NARROW, "-roomy"),
     ]
 
     def __init__(self, scenario: Scenario, autoplay: bool = True) -> None:

@@ -1,12 +1,23 @@
-"""The running meters under a lane panel: the bill so far and what drives it."""
+"""The running meters under a lane panel: the bill so far and what drives it.
+
+Six lines, each in the longest of three wordings that fits the panel (``LONG``, ``SHORT``,
+``COMPACT``). The wording is picked for the panel's width and the run's widest numbers (its
+final counts, money and durations at their widest), not the numbers of the moment, so it stays
+put while the run plays; the shorter ones use the legend's marks (``!`` timed out,
+``x`` rejected, ``*`` cold starts).
+"""
 
 from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import replace
 
 from rich.text import Text
 from textual.widgets import Static
 
-from lab.format import duration_ms, money, percent
-from lab.view import Meters
+from lab.format import count, duration_ms, money, percent
+from lab.view import OUTCOMES, Meters
 
 COMPONENT_LABELS = {
     "wall_clock": "wall-clock",
@@ -20,36 +31,170 @@ SHORT_LABELS = {
     "provisioned_memory": "memory",
     "invocations": "calls",
 }
+TINY_LABELS = {
+    "wall_clock": "wall",
+    "active_cpu": "CPU",
+    "provisioned_memory": "mem",
+    "invocations": "req",
+}
+LONG, SHORT, COMPACT = 0, 1, 2
+NOTHING = "–"
+"""Shown for p50/p99 until a request has completed."""
+MONEY = "bold #f0c674"
+COLD = "bold #e15759"
+_WIDEST = {"money": 9, "duration": 7, "percent": 4, "mean": 4}
+"""Widest forms: ``$0.000390``, ``0.14 ms``/``4.2 min``, ``100%``, ``12.5``."""
 
 
-def meters_text(meters: Meters | None, run_total: float | None) -> Text:
-    """Five short lines; ``run_total`` is the whole run's bill from the simulator."""
-    m = meters or Meters(t=0.0)
-    text = Text(no_wrap=True, overflow="ellipsis")
-    text.append("bill ", style="bold")
-    text.append(money(m.bill_total), style="bold #f0c674")
+def money_short(usd: float) -> str:
+    """Like ``lab.format.money``, to three significant figures under $1: ``$0.00159``."""
+    if usd == 0 or abs(usd) >= 1:
+        return money(usd)
+    digits = 2 - math.floor(math.log10(abs(usd)))
+    return f"${usd:.{digits}f}"
+
+
+class _Numbers:
+    """Formats numbers, padded to their widest form when measuring a wording."""
+
+    def __init__(self, widest: bool) -> None:
+        self.widest = widest
+
+    def _pad(self, text: str, kind: str) -> str:
+        return text.ljust(_WIDEST[kind]) if self.widest else text
+
+    def money(self, usd: float, short: bool = False) -> str:
+        return self._pad(money_short(usd) if short else money(usd), "money")
+
+    def duration(self, ms: float, tight: bool = False) -> str:
+        text = self._pad(duration_ms(ms), "duration")
+        return text.replace(" ", "") if tight else text
+
+    def percent(self, fraction: float) -> str:
+        return self._pad(percent(fraction, 0), "percent")
+
+    def mean(self, value: float) -> str:
+        return self._pad(f"{value:.1f}", "mean")
+
+
+def _bill(m: Meters, run_total: float | None, level: int, n: _Numbers) -> Text:
+    text = Text("bill ", style="bold")
+    if level == COMPACT:  # bill so far / whole run, to three figures
+        text.append(n.money(m.bill_total, short=True), style=MONEY)
+        if run_total is not None:
+            text.append("/", style="dim")
+            text.append(n.money(run_total, short=True), style="#f0c674")
+        return text
+    text.append(n.money(m.bill_total), style=MONEY)
     if run_total is not None:
-        text.append(" · whole run ", style="dim")
-        text.append(money(run_total), style="#f0c674")
-    text.append("\n")
+        text.append(" · whole run " if level == LONG else " · run ", style="dim")
+        text.append(n.money(run_total), style="#f0c674")
+    return text
+
+
+def _breakdown(m: Meters, level: int) -> Text:
     total = m.bill_total
+    labels = (COMPONENT_LABELS, SHORT_LABELS, TINY_LABELS)[level]
     parts = [
-        f"{SHORT_LABELS.get(k, k)} {percent(v / total, 0)}" for k, v in m.bill.items() if total
+        f"{labels.get(k, k)} {percent(v / total, 0)}"  # shares: at most one is 100%
+        for k, v in m.bill.items()
+        if total and not (level == COMPACT and round(v / total * 100) == 0)
     ]
-    text.append(" = " + " + ".join(parts) if parts else " nothing billed yet", style="dim")
-    text.append("\ncold starts ")
-    text.append(f"{m.cold_starts}", style="bold #e15759")
-    text.append("  p50 ")
-    text.append(duration_ms(m.latency_p50_ms), style="bold")
-    text.append(" p99 ")
-    text.append(duration_ms(m.latency_p99_ms), style="bold")
-    text.append("\ninstances ")
-    text.append(f"{m.instances_alive}", style="bold")
-    text.append(f" up / {m.instances_started} started")
-    text.append("\nreq/instance ")
-    text.append(f"{m.concurrency_mean:.1f}", style="bold")
-    text.append(f" (max {m.concurrency_max}) · CPU eff ")
-    text.append(percent(m.cpu_efficiency, 0), style="bold")
+    if not parts:
+        return Text(" nothing billed yet", style="dim")
+    if level == COMPACT:
+        return Text(" ".join(parts), style="dim")
+    return Text(" = " + " + ".join(parts), style="dim")
+
+
+def _outcomes(m: Meters, level: int) -> Text:
+    text = Text("done ")
+    text.append(count(m.completed), style="bold")
+    sep = " " if level == COMPACT else " · "
+    for kind, value in (("timed_out", m.timed_out), ("rejected", m.rejected)):
+        look = OUTCOMES[kind]
+        if level == LONG:
+            text.append(f" · {look.label} ")
+        else:
+            text.append(sep)
+            text.append(look.glyph, style=f"bold {look.color}")
+        text.append(count(value), style="bold")
+    if m.failed:
+        text.append(f"{sep}failed ")
+        text.append(count(m.failed), style="bold")
+    return text
+
+
+def _latency(m: Meters, level: int, n: _Numbers) -> Text:
+    text = Text(("cold starts ", "cold ", "")[level])
+    if level == COMPACT:
+        text.append(OUTCOMES["cold"].glyph, style=COLD)
+    text.append(count(m.cold_starts), style=COLD)
+    for name, value in (("p50", m.latency_p50_ms), ("p99", m.latency_p99_ms)):
+        text.append(f" {name} " if level == COMPACT else f" · {name} ")
+        shown = n.duration(value, tight=level == COMPACT) if m.has_latency or n.widest else NOTHING
+        text.append(shown, style="bold")
+    return text
+
+
+def _instances(m: Meters, level: int) -> Text:
+    text = Text("instances " if level != COMPACT else "inst ")
+    text.append(count(m.instances_alive), style="bold")
+    text.append(f" up / {count(m.instances_started)} started")
+    return text
+
+
+def _flight(m: Meters, level: int, n: _Numbers) -> Text:
+    text = Text("req/instance " if level == LONG else "req/inst ")
+    text.append(n.mean(m.concurrency_mean), style="bold")
+    if level != COMPACT:
+        text.append(f" (max {m.concurrency_max})")
+    text.append(" · CPU eff " if level != COMPACT else " · eff ")
+    text.append(n.percent(m.cpu_efficiency), style="bold")
+    return text
+
+
+LINES = 6
+
+
+def meters_lines(
+    m: Meters,
+    run_total: float | None,
+    levels: int | Sequence[int] = LONG,
+    widest: bool = False,
+) -> list[Text]:
+    """The six lines, each at its wording level (one for all, or one per line); ``widest``
+    pads numbers to their widest form."""
+    lv = [levels] * LINES if isinstance(levels, int) else list(levels)
+    n = _Numbers(widest)
+    return [
+        _bill(m, run_total, lv[0], n),
+        _breakdown(m, lv[1]),
+        _outcomes(m, lv[2]),
+        _latency(m, lv[3], n),
+        _instances(m, lv[4]),
+        _flight(m, lv[5], n),
+    ]
+
+
+def fitting_levels(widest: Meters, run_total: float | None, width: int | None) -> list[int]:
+    """Each line's longest wording that fits ``width`` with the run's widest numbers."""
+    if width is None:
+        return [LONG] * LINES
+    widest = replace(widest, instances_alive=max(widest.instances_alive, widest.instances_started))
+    by_level = [meters_lines(widest, run_total, level, widest=True) for level in (LONG, SHORT)]
+    return [
+        next((lv for lv, lines in enumerate(by_level) if lines[i].cell_len <= width), COMPACT)
+        for i in range(LINES)
+    ]
+
+
+def meters_text(
+    meters: Meters | None, run_total: float | None, levels: int | Sequence[int] = LONG
+) -> Text:
+    """Six short lines; ``run_total`` is the whole run's bill from the simulator."""
+    text = Text("\n").join(meters_lines(meters or Meters(t=0.0), run_total, levels))
+    text.no_wrap, text.overflow = True, "ellipsis"
     return text
 
 
@@ -59,8 +204,28 @@ class MetersView(Static):
     text = Text()
     """What is on show (tests read it)."""
 
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._widest: Meters | None = None
+        self._shown: tuple[Meters | None, float | None] = (None, None)
+        self._levels: tuple[int, list[int]] | None = None
+        """(width, each line's wording) once picked for that width."""
+
+    def set_run(self, widest: Meters | None) -> None:
+        """``widest``: the meters at the run's end, whose numbers are the widest to fit."""
+        self._widest = widest
+        self._levels = None
+
     def show(self, meters: Meters | None, run_total: float | None) -> None:
-        text = meters_text(meters, run_total)
-        if text != self.text:  # meters move at their samples, not every frame
+        self._shown = (meters, run_total)
+        width = self.content_size.width or None
+        if self._levels is None or self._levels[0] != (width or 0):
+            sizing = self._widest or meters or Meters(t=0.0)
+            self._levels = (width or 0, fitting_levels(sizing, run_total, width))
+        text = meters_text(meters, run_total, self._levels[1])
+        if text != self.text:  # meters move with events, not with every frame
             self.text = text
             self.update(text, layout=False)
+
+    def on_resize(self) -> None:
+        self.show(*self._shown)

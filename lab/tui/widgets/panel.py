@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
@@ -16,10 +17,36 @@ from models.scenario import PlatformModel
 BILLING = {"wall_clock": "wall-clock", "active_cpu": "active CPU"}
 
 
-def panel_title(model: str, platform: PlatformModel) -> str:
+def panel_titles(model: str, platform: PlatformModel) -> list[str]:
+    """The panel's title, longest first: how many requests an instance takes, how it bills."""
     per = "1" if platform.concurrency == 1 else f"≤{platform.concurrency}"
     billing = BILLING.get(platform.billing, "")
-    return f"[b]{model}[/b] [dim]({per}/instance, bills {billing})[/dim]"
+    return [
+        f"[b]{model}[/b] [dim]({per}/instance, bills {billing})[/dim]",
+        f"[b]{model}[/b] [dim]({per}/inst, bills {billing})[/dim]",
+        f"[b]{model}[/b] [dim]({per}/inst, {billing})[/dim]",
+        f"[b]{model}[/b] [dim]{per}/inst[/dim]",
+    ]
+
+
+class PanelTitle(Static):
+    """One line: the longest of its wordings that fits."""
+
+    def __init__(self, text: str, **kwargs: object) -> None:
+        super().__init__(text, **kwargs)  # type: ignore[arg-type]
+        self.wordings = [text]
+
+    def set_wordings(self, wordings: list[str]) -> None:
+        self.wordings = wordings
+        self._fit()
+
+    def on_resize(self) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        width = self.content_size.width
+        fits = [w for w in self.wordings if Text.from_markup(w).cell_len <= width]
+        self.update((fits or self.wordings)[0] if width else self.wordings[0])
 
 
 class ModelPanel(Vertical):
@@ -29,9 +56,12 @@ class ModelPanel(Vertical):
         self.timeline: Timeline | None = None
         self.result: ModelResult | None = None
         self.frame: Frame | None = None
+        self._platform: PlatformModel | None = None
+        self._spans: SpanArrays | None = None
+        self._parts: tuple[ArrivalStrip, LanesView, MetersView] | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(self.model, classes="panel-title")
+        yield PanelTitle(self.model, classes="panel-title")
         yield ArrivalStrip()
         yield LanesView(self.model, id=f"lanes-{self.model}")
         yield MetersView(id=f"meters-{self.model}")
@@ -43,10 +73,22 @@ class ModelPanel(Vertical):
         platform: PlatformModel,
         spans: SpanArrays | None = None,
     ) -> None:
+        """Show a run (kept until mounted, if the panel was only just added)."""
         self.timeline, self.result = timeline, result
-        self.query_one(".panel-title", Static).update(panel_title(self.model, platform))
-        self.query_one(ArrivalStrip).set_timeline(timeline)
-        self.query_one(LanesView).set_timeline(timeline, spans)
+        self._platform, self._spans = platform, spans
+        if self._parts is not None:
+            self._apply_run()
+
+    def _apply_run(self) -> None:
+        assert self._parts is not None and self.timeline is not None
+        assert self._platform is not None
+        timeline = self.timeline
+        arrivals, lanes, meters = self._parts
+        self.query_one(PanelTitle).set_wordings(panel_titles(self.model, self._platform))
+        arrivals.set_timeline(timeline)
+        lanes.set_timeline(timeline, self._spans)
+        widest = timeline.meters.at(timeline.end_time) if timeline.meters is not None else None
+        meters.set_run(widest)
 
     def on_mount(self) -> None:
         self._parts = (
@@ -54,9 +96,11 @@ class ModelPanel(Vertical):
             self.query_one(LanesView),
             self.query_one(MetersView),
         )
+        if self.timeline is not None:
+            self._apply_run()
 
     def show(self, t: float, window: float) -> None:
-        if self.timeline is None or self.result is None:
+        if self.timeline is None or self.result is None or self._parts is None:
             return
         self.frame = frame = state_at(self.timeline, t)
         t0 = t - window
