@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from lab.tui.clock import WINDOW_WALL_S, nearest_speed
 from lab.tui.raster import SpanArrays
 from lab.view import Timeline, build_timeline
+from models.events import Event
 from models.run import RunResult, simulate
 from models.scenario import Scenario
 
@@ -34,10 +35,21 @@ class Playback:
     end_time: float
     spans: dict[str, SpanArrays]
     """Each model's spans as arrays, for drawing any window quickly."""
+    event_index: dict[str, np.ndarray] = field(default_factory=dict)
+    """Each model's event times (sorted, as its events), for ``events_at``."""
 
     @property
     def models(self) -> list[str]:
         return list(self.timelines)
+
+    def events_at(self, t: float) -> list[tuple[str, Event]]:
+        """Every model's events at exactly ``t``, model by model, in their order."""
+        out: list[tuple[str, Event]] = []
+        for model, times in self.event_index.items():
+            events = self.result.models[model].events or []
+            lo, hi = np.searchsorted(times, t, side="left"), np.searchsorted(times, t, "right")
+            out.extend((model, event) for event in events[int(lo) : int(hi)])
+        return out
 
     def suggested_speed(self) -> float:
         """A speed at which the lanes show a few typical requests and some arrivals."""
@@ -55,14 +67,14 @@ def build_playback(scenario: Scenario) -> Playback:
 def playback_of(scenario: Scenario, result: RunResult) -> Playback:
     """Lay out a run made elsewhere (a lesson's, with its events kept)."""
     timelines = {name: build_timeline(model) for name, model in result.models.items()}
-    times = np.unique(
-        np.fromiter(
-            (e.t for m in result.models.values() for e in (m.events or ())), dtype=np.float64
-        )
-    )
+    index = {
+        name: np.fromiter((e.t for e in model.events or ()), np.float64, len(model.events or ()))
+        for name, model in result.models.items()
+    }
+    times = np.unique(np.concatenate([np.zeros(0), *index.values()]))
     end = max((t.end_time for t in timelines.values()), default=0.0)
     spans = {name: SpanArrays.of(t.spans) for name, t in timelines.items()}
-    return Playback(scenario, result, timelines, times.tolist(), end, spans)
+    return Playback(scenario, result, timelines, times.tolist(), end, spans, index)
 
 
 class PlaybackCache:

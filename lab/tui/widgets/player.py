@@ -18,7 +18,7 @@ from textual.timer import Timer
 
 from lab.tui.clock import PlaybackClock
 from lab.tui.playback import Playback
-from lab.tui.widgets.clockbar import ClockBar
+from lab.tui.widgets.clockbar import ClockBar, step_note
 from lab.tui.widgets.lanes import LanesView
 from lab.tui.widgets.panel import ModelPanel
 
@@ -48,6 +48,8 @@ class Player(Vertical):
         self.playback: Playback | None = None
         self.title = ""
         self.busy = ""
+        self.note = ""
+        """What the last step stopped at (shown while paused there)."""
         self._timer: Timer | None = None
         self._last_tick = 0.0
         self._panels: list[ModelPanel] = []
@@ -83,6 +85,7 @@ class Player(Vertical):
         if ``autoplay``), otherwise keep the clock where it is (a what-if re-run)."""
         self.playback = playback
         self.busy = ""
+        self.note = ""
         if [p.model for p in self._panels] != playback.models:
             await self._mount_panels(playback.models)
         for panel in self._panels:
@@ -107,6 +110,8 @@ class Player(Vertical):
     # --- the clock -----------------------------------------------------------------------
 
     def play(self, on: bool) -> None:
+        if on:
+            self.note = ""
         if on != self.clock.playing:
             self.clock.toggle()
         if self._timer is not None:
@@ -126,13 +131,15 @@ class Player(Vertical):
         self.redraw()
 
     def seek(self, t: float) -> None:
+        if t != self.clock.t:
+            self.note = ""
         self.clock.seek(t)
         self.redraw()
 
     def redraw(self) -> None:
         if not self.is_mounted:
             return
-        self.query_one(ClockBar).show(self.clock, self.title, self.busy)
+        self.query_one(ClockBar).show(self.clock, self.title, self.busy, self.note)
         if self.playback is None:
             return
         for panel in self._panels:
@@ -140,7 +147,8 @@ class Player(Vertical):
 
     def step(self) -> None:
         self.play(False)
-        self.clock.step()
+        t = self.clock.step()
+        self.note = step_note(self.playback.events_at(t)) if self.playback is not None else ""
         self.redraw()
 
     def faster(self) -> None:
@@ -152,6 +160,7 @@ class Player(Vertical):
         self.redraw()
 
     def restart(self) -> None:
+        self.note = ""
         self.clock.restart()
         self.redraw()
 
