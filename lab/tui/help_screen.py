@@ -19,16 +19,19 @@ _INTRO = """\
 [b]Serverless Lab[/b] — the same requests, played on each platform model side by side.
 
 Each [b]row is an instance[/b] (a container running your function); time flows left to right and
-the right edge is [i]now[/i]. The [b]arrivals[/b] row marks each request as it comes in, and how
-it was served. Under each side the [b]meters[/b] run: the bill so far (and the whole run's bill),
-cold starts, latency p50/p99, instances, requests per instance, and CPU efficiency (CPU used /
-time billed). A digit on a lane is how many requests that one instance is running at once.
+the right edge is [i]now[/i]. The [b]arrivals[/b] row marks each request as it comes in, and how it
+was served. Under each side the [b]meters[/b] run: the bill so far (and the whole run's bill) with
+its parts (calls or req: the per-request fee), requests done, timed out (!) and rejected (x), cold
+starts (*), latency p50/p99 of the requests done so far (– until one is), instances, requests per
+instance, and CPU efficiency (CPU used / time billed). A digit on a lane is how many requests that
+one instance is running at once (+ for 10 or more). Paused, the clock reads to the millisecond, and
+s (step) names the event it stopped at.
 
 [b]What-if[/b] (w): change the workload or the platform and the run is simulated again at once.
-Select a lane (↑/↓, enter or a click) to see that instance's requests, events and bill share.
-Load another scenario from the command palette (ctrl+p): type "scenario". The guided
-[b]lessons[/b] (l) ask you to predict a number, then show the run. `lab tui --live` plays the same
-screens from real processes as they run.
+Select a lane (↑/↓, enter or a click) to see that instance's requests, events and bill share. Load
+another scenario from the command palette (ctrl+p): type "scenario". The guided [b]lessons[/b] (l)
+ask you to predict a number, then show the run. `lab tui --live` plays the same screens from real
+processes as they run.
 """
 
 INTRO = re.sub(r"(?<!\n)\n(?!\n)", " ", _INTRO)
@@ -56,11 +59,11 @@ def legend_table() -> Table:
     table.add_column(style="dim")
     for look in (*LEGEND.values(), *OUTCOMES.values()):
         table.add_row(Text(look.glyph, style=f"bold {look.color}"), look.label, look.meaning)
+    overlap = f"bold #000000 on {LEGEND['io'].color}"
     table.add_row(
-        Text("3", style=f"bold #000000 on {LEGEND['io'].color}"),
-        "overlap",
-        "3 requests in flight on one instance at once (Fluid)",
+        Text("3", style=overlap), "overlap", "3 requests in flight on one instance at once (Fluid)"
     )
+    table.add_row(Text("+", style=overlap), "overlap", "10 or more on one instance at once")
     for glyph, color, label, meaning in (
         ("◔", "#e15759", "starting", "instance label: cold start under way"),
         ("●", "#4e79a7", "busy", "instance label: requests in flight (count after it)"),

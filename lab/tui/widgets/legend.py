@@ -37,8 +37,11 @@ def legend_text() -> Text:
         look = LEGEND[kind]
         text.append(look.glyph, style=f"bold {look.color}")
         text.append(f"{word}  ", style="dim")
-    text.append("3", style=f"bold #000000 on {LEGEND['io'].color}")
+    overlap = f"bold #000000 on {LEGEND['io'].color}"
+    text.append("3", style=overlap)
     text.append(" 3 at once  ", style="dim")
+    text.append("+", style=overlap)
+    text.append(" 10 or more  ", style="dim")
     for kind in ARRIVALS:
         look = OUTCOMES[kind]
         text.append(look.glyph, style=f"bold {look.color}")
