@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import partial
+from functools import cache, partial
 from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
@@ -11,6 +11,16 @@ from models.loading import ScenarioError, builtin_names, builtin_scenario
 
 if TYPE_CHECKING:
     from lab.tui.app import LabApp
+
+
+@cache
+def builtin_title(name: str) -> str:
+    """A built-in's title, for the palette (read once per built-in)."""
+    try:
+        scenario = builtin_scenario(name)
+    except ScenarioError:
+        return "a built-in scenario"
+    return scenario.title or "a built-in scenario"
 
 
 class ScenarioCommands(Provider):
@@ -26,7 +36,7 @@ class ScenarioCommands(Provider):
             )
         ]
         for name in builtin_names():
-            out.append((f"Load scenario: {name}", "a built-in scenario", partial(self._load, name)))
+            out.append((f"Load scenario: {name}", builtin_title(name), partial(self._load, name)))
         out.append(("Lessons", "guided lessons (predict, run, reveal)", app.action_lessons))
         out.append(("Playground", "the side-by-side playground", app.action_playground))
         return out

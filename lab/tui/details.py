@@ -22,10 +22,11 @@ _ZERO_HIDDEN = frozenset({"cpu_s", "index"})
 
 
 def share_text(share: Share | None, of_total: float) -> Text:
+    """The share of the whole run's bill (whatever the clock says: the run is already over)."""
     text = Text()
     if share is None:
         return text.append("not billed (rejected)", style="dim")
-    text.append("share of the bill ", style="bold")
+    text.append("share of the whole run's bill ", style="bold")
     text.append(money(share.total), style="bold #f0c674")
     if of_total > 0:
         text.append(f" ({share.total / of_total:.2%} of {money(of_total)})", style="dim")
@@ -52,6 +53,14 @@ def events_table(events: list[Event], table_id: str) -> DataTable[Any]:
     for event in events[:MAX_EVENT_ROWS]:
         table.add_row(*event_cells(event))
     return table
+
+
+class RequestsTable(DataTable[Any]):
+    """An instance's requests; enter opens the one under the cursor (a key the footer shows)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select_cursor", "a request's details", key_display="enter"),
+    ]
 
 
 class _Detail(ModalScreen[None]):
@@ -96,9 +105,7 @@ class InstanceDetailScreen(_Detail):
             yield Static(head, id="detail-head")
             with TabbedContent():
                 with TabPane("requests", id="tab-requests"):
-                    table: DataTable[Any] = DataTable(
-                        id="requests", cursor_type="row", zebra_stripes=True
-                    )
+                    table = RequestsTable(id="requests", cursor_type="row", zebra_stripes=True)
                     table.add_columns(
                         "request", "route", "arrived", "start", "latency", "outcome", "cost"
                     )
@@ -118,7 +125,10 @@ class InstanceDetailScreen(_Detail):
                     yield table
                 with TabPane("events", id="tab-events"):
                     yield events_table(events, "events")
-            yield Static("[dim]enter: a request's details · esc: back[/dim]")
+            yield Static(
+                "[dim]enter: a request's details · esc: back[/dim]",
+                classes="detail-hint",
+            )
         yield Footer()
 
     def on_mount(self) -> None:
@@ -163,5 +173,5 @@ class RequestDetailScreen(_Detail):
         with Vertical(id="detail-box"):
             yield Static(head, id="detail-head")
             yield events_table(events, "events")
-            yield Static("[dim]esc: back[/dim]")
+            yield Static("[dim]esc: back[/dim]", classes="detail-hint")
         yield Footer()
