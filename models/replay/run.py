@@ -69,7 +69,7 @@ def run_task(task: Task, template: Scenario | None = None) -> FunctionResult:
     run = PlatformRun(scenario, task.model, collector.handle, spec.seed)
     run.start(function_requests(fn, spec.seed, share, spec.within_minute, horizon))
     run.run()
-    learned = getattr(run, "_policy", None)  # the engine's live policy, if it has one
+    learned = run.policy  # the engine's live policy, if it has one
     if isinstance(learned, HistogramRuntime):
         base.learned(learned.summary())
     return from_collector(collector, base, platform.prices)

@@ -41,7 +41,7 @@ from models.events import (
     SegmentEnded,
     SegmentStarted,
 )
-from models.policies import effective_keep_alive, runtime_policy
+from models.policies import RuntimePolicy, effective_keep_alive, runtime_policy
 from models.requests import RequestSpec, Segment
 from models.scenario import Scenario
 from models.sim.cache import BytecodeCache
@@ -203,6 +203,11 @@ class PlatformRun:
         self._requests: Iterator[RequestSpec] = iter(())
         self._due: RequestSpec | None = None
         self._finished = False
+
+    @property
+    def policy(self) -> RuntimePolicy | None:
+        """The keep-alive policy as it has learned so far (None for the fixed keep-alive)."""
+        return self._policy
 
     # --- driving -----------------------------------------------------------------------
 
