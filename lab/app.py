@@ -21,6 +21,7 @@ PAGES = {
         st.Page("pages/playground.py", title="Playground", icon=":material/tune:", default=True),
         st.Page("pages/replay.py", title="Animated replay", icon=":material/play_circle:"),
         st.Page("pages/bill.py", title="Bill calculator", icon=":material/payments:"),
+        st.Page("pages/sweep.py", title="Sweeps", icon=":material/stacked_line_chart:"),
     ],
     "Scenarios": [
         st.Page("pages/editor.py", title="Scenario editor", icon=":material/edit_note:"),
