@@ -322,8 +322,9 @@ class Instance:
                 )
                 if deadline is None:
                     await work
-                else:
-                    await asyncio.wait_for(work, max(0.0, deadline - monotonic()))
+                else:  # a timer on this task, not a task per segment (wait_for): its CPU
+                    async with asyncio.timeout_at(deadline):  # would be billed to the request
+                        await work
             except TimeoutError:
                 finished = False
             self.send(
