@@ -1,9 +1,10 @@
 """Calibration: what cold starts and dispatch really cost on this machine, for the simulator.
 
-``measure_profile()`` runs real cold starts (bundles of two sizes, bytecode cache off and on),
-fits compile and cache-load cost per kB (a straight line: ``fixed_ms + size_kb * per_kb``),
-takes the medians of process start and client set-up, and measures the runtime's own overhead
-on warm requests. ``calibrated(scenario, profile)`` turns a profile into scenario overrides
+``measure_profile()`` runs real cold starts (bundles of three sizes, bytecode cache off and
+on), fits compile and cache-load cost per kB of their CPU time (two straight lines with one
+intercept: ``fixed_ms + size_kb * per_kb``), takes the medians of process start and of the
+client set-up's CPU, and measures the runtime's own overhead on warm requests.
+``calibrated(scenario, profile)`` turns a profile into scenario overrides
 (``Scenario.with_changes``), so a simulated run of a scenario can be compared with a live one
 honestly; the simulator itself is unchanged.
 """
@@ -24,14 +25,24 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from models.durations import Constant
-from models.events import Event, RequestArrived, ResponseSent, SegmentEnded, SegmentStarted
+from models.events import (
+    Event,
+    RequestArrived,
+    RequestAssigned,
+    RequestQueued,
+    ResponseSent,
+    SegmentEnded,
+    SegmentStarted,
+)
 from models.live.bundles import default_cache_root
 from models.live.coldstart import measure_cold_starts
 from models.live.replay import run_live
 from models.live.runtime import LiveOptions
 from models.scenario import Scenario
 
-SIZES = (200.0, 800.0)
+SIZES = (20.0, 200.0, 800.0)
+"""Bundle sizes the cold-start costs are measured at (kB): from a small chunk, which anchors the
+per-chunk cost, to the seed's biggest bundle."""
 
 
 class Profile(BaseModel):
@@ -45,7 +56,9 @@ class Profile(BaseModel):
     cpus: int = Field(ge=1)
     runtime_init_s: float = Field(ge=0, description="zygote fork until the instance answers")
     spawn_runtime_init_s: float = Field(ge=0, description="a fresh interpreter until it answers")
-    module_init_overhead_s: float = Field(ge=0, description="opening the upstream client")
+    module_init_overhead_s: float = Field(
+        ge=0, description="opening the upstream client (its CPU: the phase is billed as CPU)"
+    )
     compile_ms_per_kb: float = Field(ge=0)
     load_ms_per_kb: float = Field(ge=0)
     fixed_ms: float = Field(ge=0, description="per-chunk cost either way")
@@ -103,18 +116,34 @@ def calibrated(
     return scenario.with_changes(**changes)
 
 
-def _fit(points: list[tuple[float, float]]) -> tuple[float, float]:
-    """Least-squares line through (size_kb, ms): (fixed_ms, ms_per_kb), both clipped at 0."""
-    xs, ys = [p[0] for p in points], [p[1] for p in points]
-    mx, my = statistics.fmean(xs), statistics.fmean(ys)
-    var = sum((x - mx) ** 2 for x in xs)
-    slope = sum((x - mx) * (y - my) for x, y in points) / var if var else my / mx
-    slope = max(slope, 0.0)
-    return max(my - slope * mx, 0.0), slope
+def _fit(
+    off: list[tuple[float, float]], on: list[tuple[float, float]]
+) -> tuple[float, float, float]:
+    """Least squares through (size_kb, ms) with the cache off and on: two lines sharing their
+    intercept (what a chunk costs whatever its size: finding and running its package),
+    ``(fixed_ms, compile_ms_per_kb, load_ms_per_kb)``, all clipped at 0."""
+
+    def sums(points: list[tuple[float, float]]) -> tuple[float, float, float, float, int]:
+        sx = sum(x for x, _ in points)
+        sy = sum(y for _, y in points)
+        sxx = sum(x * x for x, _ in points)
+        sxy = sum(x * y for x, y in points)
+        return sx, sy, sxx, sxy, len(points)
+
+    parts = [sums(off), sums(on)]
+    num = sum(sy - sx * sxy / sxx for sx, sy, sxx, sxy, _ in parts if sxx)
+    den = sum(n - sx * sx / sxx for sx, _, sxx, _, n in parts if sxx)
+    fixed = max(num / den, 0.0) if den > 1e-9 else 0.0
+    slopes = [max((sxy - fixed * sx) / sxx, 0.0) if sxx else 0.0 for sx, _, sxx, sxy, _ in parts]
+    return fixed, slopes[0], slopes[1]
 
 
 def warm_overhead_ms(events: list[Event]) -> list[float]:
-    """Per completed request: latency minus the time its segments took (the runtime's share)."""
+    """Per request served warm: latency minus the time its segments took (the runtime's share).
+
+    Requests that waited for a cold start (``cold``, ``joined``) or in the queue are left out:
+    their wait is the cold start's or the queue's, not the router's.
+    """
     arrived: dict[int, float] = {}
     seg_start: dict[tuple[int, int, bool], float] = {}
     work: dict[int, float] = {}
@@ -122,6 +151,10 @@ def warm_overhead_ms(events: list[Event]) -> list[float]:
     for event in events:
         if isinstance(event, RequestArrived):
             arrived[event.request] = event.t
+        elif isinstance(event, RequestQueued) or (
+            isinstance(event, RequestAssigned) and event.start != "warm"
+        ):
+            arrived.pop(event.request, None)
         elif isinstance(event, SegmentStarted):
             seg_start[(event.request, event.index, event.background)] = event.t
         elif isinstance(event, SegmentEnded):
@@ -172,12 +205,13 @@ def observed_cpu_share(events: list[Event]) -> float:
     return min(1.0, cpu / busy) if busy > 0 else 1.0
 
 
-def dispatch_scenario(requests: int = 200) -> Scenario:
+def dispatch_scenario(requests: int = 150) -> Scenario:
+    """Warm requests of 0.2 ms CPU, 10 ms apart: one at a time, as a warm request is served."""
     return Scenario.model_validate(
         {
             "name": "dispatch",
             "workload": {
-                "arrivals": {"kind": "constant", "rate": 200},
+                "arrivals": {"kind": "constant", "rate": 100},
                 "requests": requests,
                 "routes": [{"name": "/ping", "work": [{"cpu": "0.2ms"}]}],
             },
@@ -199,14 +233,13 @@ def measure_profile(repeats: int = 5, log: Callable[[str], Any] | None = None) -
             # CPU, not wall: on a busy machine the wall time also counts other processes
             (on if cache else off).append((size, row["code_load_cpu_ms"]))
             init.append(row["runtime_init_ms"])
-            module.append(row["module_init_ms"])
+            module.append(row["module_init_cpu_ms"])
     say("  cold starts: spawn")
     spawn = measure_cold_starts(50.0, False, max(2, repeats // 2), LiveOptions("spawn"))
     say("  warm dispatch")
     run = run_live(dispatch_scenario(), "fluid")
-    overhead = warm_overhead_ms(run.events)[5:]
-    fixed_off, compile_per_kb = _fit(off)
-    fixed_on, load_per_kb = _fit(on)
+    overhead = warm_overhead_ms(run.events)
+    fixed, compile_per_kb, load_per_kb = _fit(off, on)
     return Profile(
         created=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         machine=f"{platform.system()} {platform.machine()} {platform.node()}",
@@ -217,7 +250,7 @@ def measure_profile(repeats: int = 5, log: Callable[[str], Any] | None = None) -
         module_init_overhead_s=statistics.median(module) / 1000,
         compile_ms_per_kb=round(compile_per_kb, 4),
         load_ms_per_kb=round(load_per_kb, 4),
-        fixed_ms=round((fixed_off + fixed_on) / 2, 3),
+        fixed_ms=round(fixed, 3),
         dispatch_ms=round(statistics.median(overhead), 3) if overhead else 0.0,
         cpu_share=round(measure_cpu_share(), 3),
     )

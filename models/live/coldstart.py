@@ -58,6 +58,8 @@ def phases_by_instance(events: list[Event]) -> list[dict[str, float]]:
             if event.phase == "code_load":
                 row["cache_hit"] = float(bool(event.cache_hit))
                 row["code_load_cpu"] = event.cpu_s
+            elif event.phase == "module_init":
+                row["module_init_cpu"] = event.cpu_s
         elif isinstance(event, InstanceReady):
             row = out[event.instance]
             row["total"] = event.t - row.pop("_t0")
@@ -91,6 +93,7 @@ def measure_cold_starts(
         "code_load_ms": med("code_load") * 1000,
         "code_load_cpu_ms": med("code_load_cpu") * 1000,
         "module_init_ms": med("module_init") * 1000,
+        "module_init_cpu_ms": med("module_init_cpu") * 1000,
         "cold_start_ms": med("total") * 1000,
         "first_response_ms": statistics.median(o.latency_ms for o in _latencies(events)[1:]),
     }
