@@ -5,7 +5,7 @@ live-vs-simulated test): a heap of instance ids with room, lowest id first, so t
 the oldest instances and newer ones can age out; a cold one-request instance is full from the
 start; a starting instance with room takes new requests (``joined``); past ``max_instances`` the
 request queues or is rejected; ``prewarm`` keeps spare slots ahead of demand; keep-alive never
-recycles below ``min_instances``.
+recycles below ``min_instances``, nor (``scale_to_one``) the last instance.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from models.policies import FixedRuntime
 from models.scenario import PlatformModel
 
 
@@ -33,8 +34,10 @@ Decision = Slot | Literal["cold", "queue", "reject"]
 
 
 class Placement:
-    def __init__(self, platform: PlatformModel) -> None:
+    def __init__(self, platform: PlatformModel, policy: FixedRuntime | None = None) -> None:
         self.platform = platform
+        self.policy = policy
+        """A fixed-timeout keep-alive policy (``scale_to_one`` keeps the last instance)."""
         self.concurrency = platform.concurrency
         self.instances: dict[int, Slot] = {}
         self.queue: deque[Any] = deque()
@@ -101,10 +104,16 @@ class Placement:
 
     def expire(self, inst: Slot) -> bool:
         """Keep-alive ran out; True if the instance is recycled now."""
-        if inst.recycled or inst.inflight or self.alive <= self.platform.min_instances:
+        if inst.recycled or inst.inflight or not self.may_recycle():
             return False
         self.remove(inst)
         return True
+
+    def may_recycle(self) -> bool:
+        """Whether keep-alive may take an idle instance now (the simulator's ``_expire``)."""
+        if self.alive <= self.platform.min_instances:
+            return False
+        return self.policy is None or self.policy.may_recycle(self.alive)
 
     def remove(self, inst: Slot) -> None:
         inst.recycled = True

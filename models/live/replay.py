@@ -87,7 +87,8 @@ async def run_live_async(
     linger: float = 0.0,
 ) -> LiveResult:
     """Replay the workload, wait for waitUntil work, then (``linger``) for keep-alive to recycle
-    idle instances as the simulator does before its run ends, up to ``linger`` seconds."""
+    idle instances as the simulator does before its run ends (all it may: not below
+    ``min_instances``, nor the last one under ``scale_to_one``), up to ``linger`` seconds."""
     specs = generate_requests(scenario, seed)
     if requests is not None:
         specs = itertools.islice(specs, requests)
@@ -97,7 +98,7 @@ async def run_live_async(
         await runtime.drain(timeout=60)
         cpu = await runtime.cpu_check()
         deadline = time.monotonic() + linger
-        while runtime.placement.alive > runtime.platform.min_instances:
+        while runtime.placement.may_recycle():
             if time.monotonic() >= deadline:
                 break
             await asyncio.sleep(0.02)

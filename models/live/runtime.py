@@ -2,9 +2,10 @@
 
 The router decides where a request runs with the simulator's rules (``placement``): a ready
 instance with room, one already starting (``joined``), a new cold instance, the queue, or a
-rejection; pre-warming, ``min_instances`` and keep-alive recycling are the same rules on a real
-clock. Instances are processes (``procs``) that report their phases and segments over a Unix
-socket (``protocol``); the router turns those reports into events with the run's clock.
+rejection; pre-warming, ``min_instances`` and keep-alive recycling (a fixed timeout, or
+``scale_to_one``, which keeps the last instance) are the same rules on a real clock. Instances
+are processes (``procs``) that report their phases and segments over a Unix socket
+(``protocol``); the router turns those reports into events with the run's clock.
 
 Every request ends exactly once: ``response_sent`` (then ``background_done`` if it has waitUntil
 work), ``request_timed_out``, ``request_failed`` (its instance crashed, or its handler raised) or
@@ -50,7 +51,7 @@ from models.live.placement import Placement, Slot
 from models.live.procs import Launcher, kill, make_launcher
 from models.live.protocol import encode, read_frame
 from models.live.upstream import Upstream
-from models.policies import effective_keep_alive, runtime_policy
+from models.policies import FixedRuntime, effective_keep_alive, runtime_policy
 from models.requests import RequestSpec, Segment
 from models.scenario import Scenario
 
@@ -134,13 +135,19 @@ class LiveRuntime:
         self.options = options or LiveOptions()
         self.sinks: list[Callable[[Event], None]] = [sink] if sink is not None else []
         self.events: list[Event] = []
-        if runtime_policy(platform.keep_alive_policy) is not None:
+        policy = runtime_policy(platform.keep_alive_policy)
+        if policy is not None and not isinstance(policy, FixedRuntime):
+            kind = getattr(platform.keep_alive_policy, "kind", "")
             raise ValueError(
-                "the live runtime runs the fixed keep-alive only; "
-                f"{model!r} has a keep_alive_policy (simulate it instead)"
+                "the live runtime runs the fixed and scale_to_one keep-alive policies; "
+                f"{model!r} has a {kind} one (simulate it instead)"
             )
-        self.keep_alive = effective_keep_alive(platform.keep_alive_policy, platform.keep_alive)
-        self.placement = Placement(platform)
+        self.keep_alive = (
+            policy.keep_alive
+            if policy is not None
+            else effective_keep_alive(platform.keep_alive_policy, platform.keep_alive)
+        )
+        self.placement = Placement(platform, policy)
         self._own_upstream = upstream is None
         self.upstream = upstream or Upstream(scenario.seed)
         self.launcher: Launcher = make_launcher(self.options.start_method, self._on_exit)
