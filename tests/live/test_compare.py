@@ -1,6 +1,19 @@
 """The issue's bar: the same scenario live and simulated (calibrated on this machine), on
 deterministic arrivals, gives identical cold/warm decisions and instance counts, a median
-latency within 20 % and a billed CPU within 25 %."""
+latency within 20 % and a billed CPU within 25 %.
+
+The simulator's costs come only from a calibration profile (``lab calibrate``'s code, measured
+here by a fixture), never from the live run it is compared with. The route is mostly I/O (a
+real 300 ms socket wait on the loopback upstream between 2 ms of CPU), as the seed's API
+routes are: its median latency is the upstream's answer time plus a little CPU, so it hardly
+depends on how much of a core other programs on this machine leave the instances, and the
+comparison runs (and must pass) on a busy machine too. The bill counts that CPU (measured per
+request by the live runtime) and the cold starts' CPU: 50 ms of module init (setting up
+clients and tables) and compiling or loading a small bundle, whose cost per kB the profile
+measures in CPU time, not wall time. (Compiling is real work whose CPU time grows by a third or
+more when other programs crowd the cores, which a profile taken a minute earlier cannot know,
+so it is kept to a part of the bill that such a swing moves by less than the tolerance.)
+"""
 
 from __future__ import annotations
 
@@ -14,30 +27,56 @@ from models.live.calibration import (
     calibrated,
     load_profile,
     measure_profile,
-    observed_cpu_share,
     save_profile,
 )
 from models.live.replay import run_live
 from models.live.runtime import LiveOptions
 from models.run import simulate_model
+from models.scenario import Scenario
 from tests.helpers import make_scenario
-from tests.live.helpers import assert_each_request_ends_once, decisions
-
-# every boundary is >= 1.5 s away from where the machine's speed could move it
-TIMES = [0.0, 0.005, 2.0, 2.02, 2.04, 2.6, 3.0, 3.4, 3.8, 7.5, 7.52, 9.0, 9.4, 9.8]
-SCENARIO = make_scenario(
-    [{"cpu": "20ms"}, {"io": "60ms"}, {"cpu": "10ms"}],
-    {"kind": "explicit", "times": TIMES},
-    function={
-        "module_init": "10ms",
-        "bundle": [{"name": "fw", "size_kb": 200, "eager": True}, {"name": "page", "size_kb": 100}],
-    },
-    route={"chunk": "page"},
-    platforms={
-        "traditional": {"keep_alive": 2.5},
-        "fluid": {"keep_alive": 2.5},
-    },
+from tests.live.helpers import (
+    TIMING_FACTOR,
+    assert_each_request_ends_once,
+    decisions,
+    latencies,
+    probe_unit,
+    timeline_held,
 )
+
+WORK = [{"cpu": "1ms"}, {"io": "300ms"}, {"cpu": "1ms"}]
+
+
+def compare_scenario(unit: float) -> tuple[Scenario, list[float]]:
+    """Twenty requests on a timeline in ``unit`` seconds (keep-alive 1.5 units).
+
+    Two at once (two cold starts under ``traditional``, one joined under ``fluid``); a unit
+    later three at once (two warm, one more cold under ``traditional``); then three at once
+    three times a unit apart (all warm); then, after every instance has been idle for more
+    than a keep-alive, two at once (cold) and two at once twice more (warm). Fifteen of the
+    twenty are warm under either model, so the median latency is a warm request's. Every
+    arrival is at least a quarter of a unit from the boundary it depends on while no request
+    takes more than three quarters (``timeline_held`` checks that from the events).
+    """
+    times = [0.0, 0.0]
+    for k in (1, 2, 3, 4):
+        times += [k * unit] * 3
+    for k in (6.5, 7.5, 8.5):
+        times += [k * unit] * 2
+    keep = 1.5 * unit
+    sc = make_scenario(
+        WORK,
+        {"kind": "explicit", "times": times},
+        function={
+            "module_init": "50ms",
+            "bundle": [
+                {"name": "fw", "size_kb": 10, "eager": True},
+                {"name": "page", "size_kb": 5},
+            ],
+        },
+        route={"chunk": "page"},
+        platforms={"traditional": {"keep_alive": keep}, "fluid": {"keep_alive": keep}},
+    )
+    return sc, times
 
 
 @pytest.fixture(scope="module")
@@ -62,22 +101,22 @@ def test_bad_profile_is_a_clear_error(tmp_path: Path) -> None:
         load_profile(path)
 
 
-BUSY_BELOW = 0.7
-"""Compare latencies only when the instances got at least this share of a core."""
-
-
 @pytest.fixture(scope="module")
 def runs(profile: Profile, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Each model run live once, and simulated with the profile (module-scoped: slow)."""
     options = LiveOptions(cache_root=tmp_path_factory.mktemp("compare-cache"))
+    unit = probe_unit(compare_scenario(1.0)[0], options)
     out = {}
     for model in ("traditional", "fluid"):
-        live = run_live(SCENARIO, model, options=options, linger=4.0)
-        # The machine is shared with other work: the share of a core the instances got during
-        # this run (their measured CPU over the wall time they were computing) joins the profile.
-        share = observed_cpu_share(live.events)
-        now = profile.model_copy(update={"cpu_share": share})
-        out[model] = (live, simulate_model(calibrated(SCENARIO, now), model), share)
+        why = ""
+        for _attempt in range(2):
+            sc, times = compare_scenario(unit)
+            live = run_live(sc, model, options=options, linger=2.5 * unit)
+            why = timeline_held(live.events, times, unit)
+            if not why:
+                break
+            unit = max(2 * unit, TIMING_FACTOR * max(latencies(live.events).values()))
+        out[model] = (live, simulate_model(calibrated(sc, profile), model), why)
     return out
 
 
@@ -85,9 +124,10 @@ def runs(profile: Profile, tmp_path_factory: pytest.TempPathFactory) -> dict[str
 def test_live_decisions_instances_and_cpu_bill_match_simulation(
     model: str, runs: dict[str, Any]
 ) -> None:
-    live, sim, _share = runs[model]
+    live, sim, why = runs[model]
+    assert not why, f"this machine stayed slower than the timeline allows: {why}"
     assert sim.events is not None
-    assert_each_request_ends_once(live.events)
+    assert assert_each_request_ends_once(live.events) == {"response_sent": 20}
     live_d, sim_d = decisions(live.events), decisions(sim.events)
     assert live_d["assigned"] == sim_d["assigned"]
     assert live_d["starting"] == sim_d["starting"]
@@ -95,13 +135,18 @@ def test_live_decisions_instances_and_cpu_bill_match_simulation(
     lm, sm = live.result.metrics, sim.metrics
     assert lm["instances"]["started"] == sm["instances"]["started"]
     assert lm["instances"]["max"] == sm["instances"]["max"]
-    assert live.result.usage.active_cpu_s == pytest.approx(sim.usage.active_cpu_s, rel=0.25)
+    lu, su = live.result.usage, sim.usage
+    bills = (
+        f"live {lu.active_cpu_s:.3f} s (requests {lu.request_cpu_s:.3f}, init {lu.init_cpu_s:.3f})"
+        f" vs simulated {su.active_cpu_s:.3f} s ({su.request_cpu_s:.3f}, {su.init_cpu_s:.3f})"
+    )
+    assert lu.active_cpu_s == pytest.approx(su.active_cpu_s, rel=0.25), bills
 
 
 @pytest.mark.parametrize("model", ["traditional", "fluid"])
 def test_live_median_latency_matches_simulation(model: str, runs: dict[str, Any]) -> None:
-    live, sim, share = runs[model]
-    if share < BUSY_BELOW:
-        pytest.skip(f"machine too busy to compare latencies: instances got {share:.0%} of a core")
-    p50 = live.result.metrics["latency_ms"]["p50"]
-    assert p50 == pytest.approx(sim.metrics["latency_ms"]["p50"], rel=0.20)
+    live, sim, why = runs[model]
+    assert not why, f"this machine stayed slower than the timeline allows: {why}"
+    p50, sim_p50 = live.result.metrics["latency_ms"]["p50"], sim.metrics["latency_ms"]["p50"]
+    seen = sorted(round(ms * 1000) for ms in latencies(live.events).values())
+    assert p50 == pytest.approx(sim_p50, rel=0.20), f"live {p50} vs {sim_p50} ms; live {seen}"
