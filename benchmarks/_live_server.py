@@ -8,11 +8,21 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 
+@dataclass
+class LabLive:
+    """A running `lab live`: its URL, its pid, and (after it stopped) its exit status."""
+
+    url: str
+    pid: int
+    exit_status: int | None = None
+
+
 @contextmanager
-def lab_live(scenario: Path, *args: str) -> Iterator[str]:
+def lab_live(scenario: Path, *args: str) -> Iterator[LabLive]:
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -28,6 +38,7 @@ def lab_live(scenario: Path, *args: str) -> Iterator[str]:
         stderr=subprocess.STDOUT,
         text=True,
     )
+    server = None
     try:
         assert proc.stdout is not None
         url = None
@@ -37,13 +48,16 @@ def lab_live(scenario: Path, *args: str) -> Iterator[str]:
                 raise RuntimeError("lab live exited before serving")
             match = re.search(r"(http://127\.0\.0\.1:\d+)", line)
             url = match.group(1) if match else None
-        yield url
+        server = LabLive(url, proc.pid)
+        yield server
     finally:
         proc.send_signal(signal.SIGINT)
         try:
-            proc.wait(30)
+            status = proc.wait(30)
         except subprocess.TimeoutExpired:
             proc.kill()
-            proc.wait()
+            status = proc.wait()
+        if server is not None:
+            server.exit_status = status
         if proc.stdout is not None:
             proc.stdout.close()

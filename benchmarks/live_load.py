@@ -3,8 +3,9 @@
 Run: ``python benchmarks/live_load.py [--requests 2000] [--concurrency 100]``. Starts `lab live`
 in its own process, replays the requests over HTTP (as fast as 100 in flight allow) under each
 platform model, and checks from the events that every request ended exactly once (response,
-error, timeout or rejection) and that the HTTP statuses add up; then stops the server with
-Ctrl-C and checks that no instance process is left.
+error, timeout or rejection) and that the HTTP statuses and the bill's counts add up; then stops
+the server with Ctrl-C and checks that no instance process is left. Exits 1 if any check fails
+(each is printed with what was expected and what was measured).
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import sys
 import tempfile
 import time
-from collections import Counter
 from pathlib import Path
 
-from models.live.client import load_model
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script, too
+
+from models.live.client import TERMINAL_STATUS, load_model
 from models.loading import load_scenario
 
 SCENARIO = """
@@ -39,7 +42,6 @@ max_instances = 150
 [platforms.fluid]
 concurrency = 30
 """
-TERMINAL = {"response_sent", "request_timed_out", "request_failed", "request_rejected"}
 
 
 def instance_pids() -> set[int]:
@@ -47,58 +49,77 @@ def instance_pids() -> set[int]:
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
-                if b"models.live" in Path(f"/proc/{entry}/cmdline").read_bytes():
-                    found.add(int(entry))
+                cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+                state = Path(f"/proc/{entry}/stat").read_text().split()[2]
             except OSError:
-                pass
+                continue
+            if b"models.live" in cmdline and state != "Z":
+                found.add(int(entry))
     return found
 
 
-def main() -> None:
+def check(ok: bool, what: str, expected: str, measured: str) -> bool:
+    print(f"  [{'ok' if ok else 'FAIL'}] {what}: expected {expected}, measured {measured}")
+    return ok
+
+
+def main() -> int:
     from benchmarks._live_server import lab_live
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=100)
     args = parser.parse_args()
+    passed = True
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "load-test.toml"
         path.write_text(SCENARIO)
         spec = load_scenario(path)
         before = instance_pids()
-        with lab_live(path) as url:
+        with lab_live(path) as server:
             for model in spec.platforms:
                 t0 = time.monotonic()
                 done = asyncio.run(
-                    load_model(url, spec, model, args.requests, float("inf"), args.concurrency)
+                    load_model(
+                        server.url, spec, model, args.requests, float("inf"), args.concurrency
+                    )
                 )
                 wall = time.monotonic() - t0
-                kinds = Counter(e.kind for e in done.events if e.kind in TERMINAL)
-                ends = Counter(
-                    e.request
-                    for e in done.events
-                    if e.kind in TERMINAL  # type: ignore[attr-defined]
-                )
-                arrived = sum(1 for e in done.events if e.kind == "request_arrived")
-                once = (
-                    arrived == args.requests and set(ends.values()) == {1} and len(ends) == arrived
-                )
                 m = done.result.metrics
                 latency = m["latency_ms"]
+                kinds = {k: 0 for k in TERMINAL_STATUS}
+                for e in done.events:
+                    if e.kind in kinds:
+                        kinds[e.kind] += 1
                 print(
-                    f"{model:>12}: {args.requests} requests, {args.concurrency} concurrent, "
-                    f"{wall:.1f} s ({args.requests / done.wall_s:.0f} req/s)\n"
-                    f"{'':>14}HTTP statuses {dict(sorted(done.statuses.items()))} "
-                    f"(sum {sum(done.statuses.values())})\n"
-                    f"{'':>14}ends: {dict(kinds)} (sum {sum(kinds.values())}); "
-                    f"each request ended exactly once: {once}\n"
-                    f"{'':>14}instances started {m['instances']['started']}, "
+                    f"{model}: {args.requests} requests, {args.concurrency} concurrent, "
+                    f"{wall:.1f} s ({args.requests / done.wall_s:.0f} req/s); "
+                    f"instances started {m['instances']['started']}, "
                     f"latency p50 {latency['p50']:.1f} ms p99 {latency['p99']:.1f} ms"
                 )
-        time.sleep(1.0)
+                print(f"  HTTP statuses {dict(sorted(done.statuses.items()))}; ends {kinds}")
+                problems = done.problems()
+                passed &= check(
+                    not problems,
+                    "every request ended exactly once, statuses and bill add up",
+                    f"{args.requests} sent = arrived = ended once = answered = billed",
+                    "; ".join(problems) or "all add up",
+                )
+        status = server.exit_status
+        passed &= check(
+            status in (0, 130), "lab live stops on Ctrl-C", "exit 0 or 130", f"exit {status}"
+        )
+        deadline = time.monotonic() + 5
         left = instance_pids() - before
-        print(f"instance processes left after Ctrl-C: {len(left)}")
+        while left and time.monotonic() < deadline:
+            time.sleep(0.05)
+            left = instance_pids() - before
+        passed &= check(
+            not left, "instance processes left after Ctrl-C", "0", f"{len(left)} {sorted(left)}"
+        )
+    print("all checks passed" if passed else "SOME CHECKS FAILED")
+    return 0 if passed else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -9,7 +9,11 @@ one at a time over a kept-alive HTTP connection. For each request:
 * ``router``: ``request_arrived`` to ``response_sent`` minus the segments, from the events (the
   dispatch path alone: router -> instance frames -> router).
 
-Prints medians and p99 of both, in milliseconds.
+Prints medians and p99 of both, in milliseconds, and the ``http`` median (an upper bound of
+the router's own overhead) against the target (``--target-ms``, the issue's 2 ms median on
+loopback), and checks that every request was answered 200 and ended
+once and that no instance process is left after Ctrl-C. Exits 1 if the target is missed or
+a check fails.
 """
 
 from __future__ import annotations
@@ -18,13 +22,17 @@ import argparse
 import asyncio
 import json
 import statistics
+import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
-from models.events import event_from_dict
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script, too
+
+from models.events import Event, event_from_dict
 from models.live.calibration import warm_overhead_ms
-from models.live.client import HttpClient
+from models.live.client import TERMINAL_STATUS, HttpClient
 
 SCENARIO = """
 name = "router-overhead"
@@ -39,18 +47,22 @@ keep_alive = "10min"
 """
 
 
-async def measure(url: str, requests: int) -> tuple[list[float], list[float]]:
+async def measure(
+    url: str, requests: int
+) -> tuple[list[float], list[float], Counter[int], list[Event]]:
     client = HttpClient(url)
     headers = {"x-lab-model": "fluid"}
+    statuses: Counter[int] = Counter()
     try:
         await client.request("POST", "/_lab/reset", headers)
         for _ in range(20):  # cold start + warm-up
-            await client.request("GET", "/ping", headers)
+            statuses[(await client.request("GET", "/ping", headers)).status] += 1
         rtt: dict[int, float] = {}
         for _ in range(requests):
             t0 = time.perf_counter()
             response = await client.request("GET", "/ping", headers)
             rtt[int(response.headers["x-lab-request"])] = (time.perf_counter() - t0) * 1000
+            statuses[response.status] += 1
         body = (await client.request("GET", "/_lab/events", headers)).body
     finally:
         await client.close()
@@ -64,24 +76,33 @@ async def measure(url: str, requests: int) -> tuple[list[float], list[float]]:
         elif e.kind == "segment_ended":
             work[e.request] = work.get(e.request, 0.0) + (e.t - starts[e.request]) * 1000  # type: ignore[attr-defined]
     http = [ms - work.get(rid, 0.0) for rid, ms in rtt.items()]
-    return http, router
+    return http, router, statuses, events
 
 
-def main() -> None:
+def check(ok: bool, what: str, expected: str, measured: str) -> bool:
+    print(f"  [{'ok' if ok else 'FAIL'}] {what}: expected {expected}, measured {measured}")
+    return ok
+
+
+def main() -> int:
     from benchmarks._live_server import lab_live
+    from benchmarks.live_load import instance_pids
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--requests", type=int, default=500)
+    parser.add_argument("--target-ms", type=float, default=2.0, help="router median target")
     args = parser.parse_args()
+    before = instance_pids()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "router.toml"
         path.write_text(SCENARIO)
-        with lab_live(path) as url:
-            http, router = asyncio.run(measure(url, args.requests))
+        with lab_live(path) as server:
+            http, router, statuses, events = asyncio.run(measure(server.url, args.requests))
 
     def p99(values: list[float]) -> float:
         return statistics.quantiles(values, n=100)[98]
 
+    sent = args.requests + 20
     print(f"warm requests: {len(http)}, one at a time, loopback")
     print(
         f"  HTTP round trip minus handler work: median {statistics.median(http):.3f} ms, "
@@ -91,7 +112,36 @@ def main() -> None:
         f"  router dispatch (events):           median {statistics.median(router):.3f} ms, "
         f"p99 {p99(router):.3f} ms"
     )
+    # the HTTP figure bounds the router's own overhead from above (it also counts the client)
+    median = statistics.median(http)
+    passed = check(
+        median < args.target_ms,
+        "router overhead on a warm request (HTTP round trip minus handler work)",
+        f"median < {args.target_ms:g} ms",
+        f"{median:.3f} ms (dispatch alone {statistics.median(router):.3f} ms)",
+    )
+    arrived = Counter(e.request for e in events if e.kind == "request_arrived")  # type: ignore[attr-defined]
+    ended = Counter(e.request for e in events if e.kind in TERMINAL_STATUS)  # type: ignore[attr-defined]
+    once = len(arrived) == sent and set(arrived) == set(ended) and set(ended.values()) == {1}
+    passed &= check(
+        once and statuses == Counter({200: sent}),
+        "every request answered 200 and ended once",
+        f"{sent} x 200",
+        f"{dict(statuses)}, {len(arrived)} arrived, {sum(ended.values())} ends",
+    )
+    passed &= check(
+        server.exit_status in (0, 130),
+        "lab live stops on Ctrl-C",
+        "exit 0 or 130",
+        f"exit {server.exit_status}",
+    )
+    deadline = time.monotonic() + 5
+    while (left := instance_pids() - before) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    passed &= check(not left, "instance processes left after Ctrl-C", "0", str(len(left)))
+    print("all checks passed" if passed else "SOME CHECKS FAILED")
+    return 0 if passed else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

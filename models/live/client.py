@@ -12,6 +12,7 @@ import asyncio
 import itertools
 import json
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -63,6 +64,15 @@ class HttpClient:
         self._idle.clear()
 
 
+TERMINAL_STATUS = {
+    "response_sent": 200,
+    "request_timed_out": 504,
+    "request_failed": 502,
+    "request_rejected": 503,
+}
+"""How each way a request can end is answered over HTTP (routes that do not stream)."""
+
+
 @dataclass(slots=True)
 class LoadResult:
     model: str
@@ -72,6 +82,38 @@ class LoadResult:
     wall_s: float
     checks: dict[str, Any] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)
+
+    def problems(self) -> list[str]:
+        """What does not add up (nothing when it all does): every request sent arrived and
+        ended exactly once (response, error, timeout or rejection), each answer's HTTP status
+        matches how it ended, and the bill's request counts add up to what was sent."""
+        out = []
+        arrived = [e.request for e in self.events if e.kind == "request_arrived"]  # type: ignore[attr-defined]
+        ends = Counter(e.request for e in self.events if e.kind in TERMINAL_STATUS)  # type: ignore[attr-defined]
+        kinds = Counter(e.kind for e in self.events if e.kind in TERMINAL_STATUS)
+        if len(arrived) != self.sent or len(set(arrived)) != len(arrived):
+            out.append(f"{self.sent} requests sent, {len(arrived)} arrived")
+        never = set(arrived) - set(ends)
+        if never:
+            out.append(f"{len(never)} requests never ended (e.g. {min(never)})")
+        twice = sorted(r for r, n in ends.items() if n > 1)
+        if twice:
+            out.append(f"{len(twice)} requests ended more than once (e.g. {twice[0]})")
+        if set(ends) - set(arrived):
+            out.append("requests ended that never arrived")
+        for kind, status in TERMINAL_STATUS.items():
+            if self.statuses.get(status, 0) != kinds[kind]:
+                out.append(f"{kinds[kind]} {kind} but {self.statuses.get(status, 0)} HTTP {status}")
+        other = {s: n for s, n in self.statuses.items() if s not in TERMINAL_STATUS.values()}
+        if other:
+            out.append(f"other answers (0: no answer): {other}")
+        if sum(self.statuses.values()) != self.sent:
+            out.append(f"{sum(self.statuses.values())} answers to {self.sent} requests")
+        counts = self.result.metrics["requests"]
+        ended = sum(counts[k] for k in ("completed", "failed", "timed_out", "rejected"))
+        if counts["total"] != self.sent or ended != self.sent:
+            out.append(f"the bill counts {counts['total']} requests, {ended} ended")
+        return out
 
 
 async def load_model(

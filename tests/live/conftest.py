@@ -39,6 +39,12 @@ def _describe(pid: int) -> str:
         return "gone"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "load: thousands of requests through the front door (a few seconds each)"
+    )
+
+
 @pytest.fixture(scope="session")
 def cache_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("live-cache")
