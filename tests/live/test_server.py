@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import ipaddress
 import json
 import os
 import re
@@ -76,6 +78,38 @@ async def test_answers_and_malformed_requests(options: LiveOptions) -> None:
 def test_listens_on_loopback_only() -> None:
     with pytest.raises(ValueError, match="loopback"):
         LiveServer(SCENARIO, host="0.0.0.0")
+
+
+def _address(hex_address: str) -> str:
+    """``/proc/net/tcp``'s ``0100007F:1F90`` -> ``127.0.0.1`` (IPv6: 4 little-endian words)."""
+    host = hex_address.split(":")[0]
+    if len(host) == 8:
+        return ".".join(str(b) for b in reversed(bytes.fromhex(host)))
+    words = [bytes.fromhex(host[i : i + 8])[::-1] for i in range(0, 32, 8)]
+    return str(ipaddress.IPv6Address(b"".join(words)))
+
+
+def bound_sockets(pids: set[int]) -> list[tuple[str, str, int]]:
+    """(protocol, local address, port) of every listening TCP or bound UDP socket these
+    processes hold, from ``/proc`` (no psutil here): their fds' socket inodes, looked up in
+    ``/proc/net/{tcp,tcp6,udp,udp6}``."""
+    inodes: dict[str, int] = {}
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                with contextlib.suppress(OSError):
+                    target = os.readlink(f"/proc/{pid}/fd/{fd}")
+                    if target.startswith("socket:["):
+                        inodes[target[8:-1]] = pid
+    found = []
+    for proto in ("tcp", "tcp6", "udp", "udp6"):
+        lines = Path(f"/proc/net/{proto}").read_text().splitlines()[1:]
+        for line in lines:
+            fields = line.split()
+            local, state, inode = fields[1], fields[3], fields[9]
+            if inode in inodes and (proto.startswith("udp") or state == "0A"):  # 0A: LISTEN
+                found.append((proto, _address(local), int(local.split(":")[1], 16)))
+    return found
 
 
 def _lab(*args: str, **kwargs: object) -> subprocess.Popen[str]:
@@ -189,6 +223,13 @@ def test_lab_live_and_lab_load_print_the_sim_report_and_stop_clean(tmp_path: Pat
             timeout=60,
         )
         assert bad.returncode == 2 and "serves scenario 'small'" in bad.stderr
+        # nothing listens beyond loopback: the front door, the upstream, the instances
+        running = {live.pid} | (live_pids() - before)
+        bound = bound_sockets(running)
+        port = int(url.rsplit(":", 1)[1])
+        assert ("tcp", "127.0.0.1", port) in bound
+        assert len([b for b in bound if b[0] == "tcp"]) >= 2  # and the upstream
+        assert all(address in ("127.0.0.1", "::1") for _, address, _ in bound), bound
         live.send_signal(signal.SIGINT)  # Ctrl-C
         assert live.wait(30) in (0, 130)
     finally:
