@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rich.text import Text
+from textual.content import Content
 from textual.widgets import Static
 
 from lab.format import clock as clock_reading
@@ -64,45 +64,49 @@ def step_note(events: Sequence[tuple[str, Event]]) -> str:
     return f"{model}: {event_words(event)}{more}"
 
 
+Parts = list[tuple[str, str]]
+
+
 def clock_text(
     clock: PlaybackClock, title: str, busy: str = "", note: str = "", width: int | None = None
-) -> Text:
+) -> Content:
     """One line; in a narrow ``width`` the words go first, then the progress bar, so the time
     and what a step stopped at stay readable."""
-    tail = (note, "  → ", "bold #f0c674") if note and not clock.playing else (title, "  ", "dim")
-    for level in range(3):
-        text = _clock_line(clock, busy, level)
-        if width is None or text.cell_len + len(tail[1]) + len(tail[0]) <= width or level == 2:
-            break
-    words, lead, style = tail
-    text.append(lead, style="bold #f0c674")
-    text.append(words, style=style if words is title else "")
-    return text
-
-
-def _clock_line(clock: PlaybackClock, busy: str, level: int) -> Text:
-    text = Text(no_wrap=True, overflow="ellipsis")
-    if busy:
-        text.append(f"⏳ {busy}  ", style="bold #edc948")
-    elif clock.playing:
-        text.append("▶ playing " if level == 0 else "▶ ", style="bold #59a14f")
+    if note and not clock.playing:
+        tail = [("  → ", "bold #f0c674"), (note, "")]
     else:
-        text.append("⏸ paused  " if level == 0 else "⏸ ", style="bold #edc948")
+        tail = [(f"  {title}", "dim")]
+    wanted = sum(len(text) for text, _ in tail)
+    for level in range(3):
+        parts = _clock_parts(clock, busy, level)
+        if width is None or sum(len(text) for text, _ in parts) + wanted <= width:
+            break
+    return Content.assemble(*parts, *tail)
+
+
+def _clock_parts(clock: PlaybackClock, busy: str, level: int) -> Parts:
+    parts: Parts = []
+    if busy:
+        parts.append((f"⏳ {busy}  ", "bold #edc948"))
+    elif clock.playing:
+        parts.append(("▶ playing " if level == 0 else "▶ ", "bold #59a14f"))
+    else:
+        parts.append(("⏸ paused  " if level == 0 else "⏸ ", "bold #edc948"))
     speed = speed_label(clock.speed)
-    text.append(f"{speed:>6} " if level == 0 else f"{speed} ", style="bold")
+    parts.append((f"{speed:>6} " if level == 0 else f"{speed} ", "bold"))
     now = seconds(clock.t) if clock.playing else clock_reading(clock.t)
     end = seconds(clock.end_time)
-    text.append(f"t = {now} of {end} " if level < 2 else f"{now} / {end}")
+    parts.append((f"t = {now} of {end} " if level < 2 else f"{now} / {end}", ""))
     bar = (BAR_WIDTH, BAR_WIDTH // 2, 0)[level]
     done = clock.t / clock.end_time if clock.end_time > 0 else 0.0
     filled = round(done * bar)
-    text.append("━" * filled, style="#4e79a7")
-    text.append("─" * (bar - filled), style="#555555")
-    return text
+    parts.append(("━" * filled, "#4e79a7"))
+    parts.append(("─" * (bar - filled), "#555555"))
+    return parts
 
 
 class ClockBar(Static):
-    DEFAULT_CSS = "ClockBar { height: 1; }"
+    DEFAULT_CSS = "ClockBar { height: 1; text-wrap: nowrap; text-overflow: ellipsis; }"
 
     def show(self, clock: PlaybackClock, title: str, busy: str = "", note: str = "") -> None:
         width = self.content_size.width or None
