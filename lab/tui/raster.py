@@ -209,11 +209,20 @@ def row_strip(codes: np.ndarray, shown: np.ndarray, highlight: Style | None = No
 def raster_strips(
     codes: np.ndarray, shown: np.ndarray, highlight: Style | None = None
 ) -> list[Strip]:
-    """Every row as a Strip, runs of equal cells merged into one segment (found for all rows
-    at once: one numpy pass, then one Python step per run rather than per cell)."""
+    """Every row as a Strip (see ``raster_segments``)."""
+    width = codes.shape[1]
+    return [Strip(row, width) for row in raster_segments(codes, shown, highlight)]
+
+
+def raster_segments(
+    codes: np.ndarray, shown: np.ndarray, highlight: Style | None = None
+) -> list[list[Segment]]:
+    """Every row's segments, runs of equal cells merged into one (found for all rows at once:
+    one numpy pass, then one Python step per run rather than per cell). Segments rather than
+    Strips: a caller that puts a label in front makes one Strip per row, not three."""
     n_rows, width = codes.shape
     if width == 0:
-        return [Strip([], 0) for _ in range(n_rows)]
+        return [[] for _ in range(n_rows)]
     key = codes.astype(np.int64) * 16 + shown
     change = np.ones((n_rows, width), dtype=bool)
     change[:, 1:] = key[:, 1:] != key[:, :-1]
@@ -229,7 +238,7 @@ def raster_strips(
     ):
         char, style = _cell(code, count)
         out[row].append(Segment(char * length, _apply(style, highlight)))
-    return [Strip(segments, width) for segments in out]
+    return out
 
 
 def _apply(style: Style, highlight: Style | None) -> Style:

@@ -13,6 +13,7 @@ import math
 from functools import lru_cache
 from typing import ClassVar
 
+from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
@@ -30,7 +31,7 @@ from lab.tui.raster import (
     SpanArrays,
     column,
     raster,
-    raster_strips,
+    raster_segments,
     text_strip,
 )
 from lab.view import QUEUE_LANE, Frame, LaneState, Timeline
@@ -118,7 +119,7 @@ class LanesView(ScrollView, can_focus=True):
         self._states: dict[int, LaneState] = {}
         self._raster: Raster | None = None
         self._raster_width = -1
-        self._bodies: list[Strip] = []
+        self._bodies: list[list[Segment]] = []
         self._strips: dict[tuple[int, bool, int], Strip] = {}
         self.arrays = SpanArrays.of([])
         self._spans = self.arrays
@@ -191,15 +192,15 @@ class LanesView(ScrollView, can_focus=True):
         cells = max(width - LABEL_WIDTH, 0)
         if self._raster is None or self._raster_width != cells:
             self._raster, self._raster_width = self._compute(cells), cells
-            self._bodies = raster_strips(self._raster.codes, self._raster.shown)
+            self._bodies = raster_segments(self._raster.codes, self._raster.shown)
             self._strips.clear()
         cursor = row == self.cursor and self.has_focus
         key = (row, cursor, width)
         strip = self._strips.get(key)
         if strip is None:
-            label = self._label(self.lanes[row], cursor)
-            body = self._bodies[row]
-            strip = self._strips[key] = Strip.join([label, body]).crop(0, width)
+            label = self._label(self.lanes[row], cursor)  # LABEL_WIDTH cells
+            strip = Strip([*label, *self._bodies[row]], LABEL_WIDTH + cells)
+            strip = self._strips[key] = strip.crop(0, width)
         return strip
 
     def _label(self, lane: int, cursor: bool) -> Strip:
