@@ -28,6 +28,12 @@ def test_playground_80x24(snap_compare) -> None:
     assert snap_compare(app, terminal_size=(80, 24), run_before=at(3000.0))
 
 
+def test_playground_80x24_with_what_if(snap_compare) -> None:
+    """Below 100 columns the what-if panel floats over the lanes; the meters keep their width."""
+    app = make_app(builtin_scenario("ai-streaming"))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=at(3000.0, "w"))
+
+
 def test_playground_wide_with_what_if(snap_compare, small) -> None:
     app = make_app(small)
     assert snap_compare(app, terminal_size=(140, 40), run_before=at(20.0))
