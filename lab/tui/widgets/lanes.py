@@ -124,6 +124,9 @@ class LanesView(ScrollView, can_focus=True):
         self.arrays = SpanArrays.of([])
         self._spans = self.arrays
         self._bad_ends: list[tuple[float, int]] = []
+        self._looks: tuple[int, bool] | None = None
+        """(width, has focus) for this frame's lines: both are found by walking the DOM, and
+        a frame draws every visible line."""
 
     # --- data ----------------------------------------------------------------------------
 
@@ -155,6 +158,7 @@ class LanesView(ScrollView, can_focus=True):
         self._states = {lane.instance: lane for lane in frame.lanes}
         self._raster = None
         self._strips.clear()
+        self._looks = None
         self.virtual_size = Size(self.size.width, len(lanes))
         self.refresh()
 
@@ -182,7 +186,9 @@ class LanesView(ScrollView, can_focus=True):
     # --- drawing -------------------------------------------------------------------------
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
+        if self._looks is None:
+            self._looks = (self.size.width, self.has_focus)
+        width, focused = self._looks
         row = y + self.scroll_offset.y
         if self.timeline is None:
             message = "simulating the run…" if y == 1 else ""
@@ -194,7 +200,7 @@ class LanesView(ScrollView, can_focus=True):
             self._raster, self._raster_width = self._compute(cells), cells
             self._bodies = raster_segments(self._raster.codes, self._raster.shown)
             self._strips.clear()
-        cursor = row == self.cursor and self.has_focus
+        cursor = row == self.cursor and focused
         key = (row, cursor, width)
         strip = self._strips.get(key)
         if strip is None:
@@ -241,7 +247,12 @@ class LanesView(ScrollView, can_focus=True):
             self.action_select()
 
     def on_focus(self) -> None:
+        self._looks = None
         self.refresh()
 
     def on_blur(self) -> None:
+        self._looks = None
         self.refresh()
+
+    def on_resize(self) -> None:
+        self._looks = None
