@@ -18,7 +18,7 @@ import random
 from collections import deque
 from collections.abc import Callable, Generator, Iterator
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 import simpy
 
@@ -42,7 +42,7 @@ from models.events import (
     SegmentStarted,
 )
 from models.policies import RuntimePolicy, effective_keep_alive, runtime_policy
-from models.requests import RequestSpec, Segment
+from models.requests import RequestSpec
 from models.scenario import Scenario
 from models.sim.cache import BytecodeCache
 from models.sim.cpu import CpuShare
@@ -80,9 +80,9 @@ class Instance:
 
 
 class _Flow:
-    """One request's segments on a ready instance whose cores it need not share: each segment
-    is a plain timeout whose callback is this object, so the common path costs one simpy event
-    per segment and no process. Emits exactly what ``PlatformRun._serve`` would."""
+    """One request's segments (then its background work) on a ready instance, as a callback
+    chain: each segment is one simpy event (a timeout, or the instance's shared-CPU completion)
+    whose callback is this object, so serving a request needs no simpy process of its own."""
 
     __slots__ = (
         "background",
@@ -94,14 +94,18 @@ class _Flow:
         "request",
         "run",
         "segments",
+        "shared",
         "used",
     )
 
-    def __init__(self, run: PlatformRun, request: RequestSpec, inst: Instance) -> None:
+    def __init__(
+        self, run: PlatformRun, request: RequestSpec, inst: Instance, deadline: float
+    ) -> None:
         self.run = run
         self.request = request
         self.inst = inst
-        self.deadline = run.env.now + run.max_duration
+        self.deadline = deadline
+        self.shared = False
         self.segments = request.segments
         self.flush_after = request.flush_after
         self.background = False
@@ -137,16 +141,24 @@ class _Flow:
         emit(
             SegmentStarted(now, request.id, iid, "cpu" if is_cpu else "io", index, self.background)
         )
+        if is_cpu and run._shared_cpu:  # cores shared: the instance's scheduler says when
+            self.shared = True
+            self.inst.cpu.run(seconds, self.deadline).callbacks.append(self)
+            return
         left = self.deadline - now
         self.finished = finished = seconds <= left
         run_for = seconds if finished else left
         self.used = run_for if is_cpu else 0.0
         env.timeout(run_for).callbacks.append(self)
 
-    def __call__(self, _event: simpy.Event) -> None:
-        """The segment's timeout fired."""
+    def __call__(self, event: simpy.Event) -> None:
+        """The segment's event fired."""
         run, request, index = self.run, self.request, self.index
         now, iid = run.env.now, self.inst.id
+        if self.shared:
+            self.shared = False
+            outcome = cast("tuple[bool, float]", event.value)  # (finished, cpu seconds used)
+            self.finished, self.used = outcome
         is_cpu = self.segments[index][0]
         run.emit(
             SegmentEnded(
@@ -301,8 +313,8 @@ class PlatformRun:
         self.free_slots -= 1
         self.emit(RequestAssigned(self.env.now, request.id, inst.id, start))
         chunk = self._route_chunks[request.route]
-        if inst.state == READY and not self._shared_cpu and (chunk is None or chunk in inst.loaded):
-            _Flow(self, request, inst).step()
+        if inst.state == READY and (chunk is None or chunk in inst.loaded):
+            _Flow(self, request, inst, self.env.now + self.max_duration).step()
         else:
             self.env.process(self._serve(request, inst))
         prewarm = self.platform.prewarm
@@ -431,58 +443,16 @@ class PlatformRun:
     # --- requests ----------------------------------------------------------------------
 
     def _serve(self, request: RequestSpec, inst: Instance) -> Process:
-        env, emit = self.env, self.emit
+        """Wait for the instance (and the route's chunk), then serve as ``_Flow`` does."""
+        env = self.env
         if inst.state != READY:
             yield inst.ready
-        rid, iid = request.id, inst.id
-        deadline = env.now + self.max_duration
+        deadline = env.now + self.max_duration  # the clock starts once the instance is ready
         chunk = self._route_chunks[request.route]
         if chunk is not None and chunk not in inst.loaded:
             loading = inst.loading.get(chunk)
             if loading is not None:
                 yield loading
             else:
-                yield from self._load_chunk(inst, chunk, rid)
-        flush_after = request.flush_after
-        finished = yield from self._segments(request.segments, inst, rid, deadline, flush_after)
-        if not finished:
-            emit(RequestTimedOut(env.now, rid, iid))
-            self._release(inst)
-            return
-        emit(ResponseSent(env.now, rid, iid, bool(request.background)))
-        if request.background:
-            finished = yield from self._segments(
-                request.background, inst, rid, deadline, -1, background=True
-            )
-            emit(BackgroundDone(env.now, rid, iid, cut=not finished))
-        self._release(inst)
-
-    def _segments(
-        self,
-        segments: tuple[Segment, ...],
-        inst: Instance,
-        rid: int,
-        deadline: float,
-        flush_after: int,
-        background: bool = False,
-    ) -> Generator[simpy.Event, Any, bool]:
-        """Run segments in order; False if the deadline cut one short."""
-        env, emit, iid = self.env, self.emit, inst.id
-        shared = self._shared_cpu
-        for index, (is_cpu, seconds) in enumerate(segments):
-            if index == flush_after:
-                emit(FirstByte(env.now, rid, iid))
-            kind = "cpu" if is_cpu else "io"
-            emit(SegmentStarted(env.now, rid, iid, kind, index, background))
-            if is_cpu and shared:
-                finished, used = yield inst.cpu.run(seconds, deadline)
-            else:
-                left = deadline - env.now
-                finished = seconds <= left
-                run_for = seconds if finished else left
-                yield env.timeout(run_for)
-                used = run_for if is_cpu else 0.0
-            emit(SegmentEnded(env.now, rid, iid, kind, index, background, used))
-            if not finished:
-                return False
-        return True
+                yield from self._load_chunk(inst, chunk, request.id)
+        _Flow(self, request, inst, deadline).step()
