@@ -45,6 +45,7 @@ from models.policies import RuntimePolicy, effective_keep_alive, runtime_policy
 from models.requests import RequestSpec
 from models.scenario import Scenario
 from models.sim.cache import BytecodeCache
+from models.sim.clock import alarm_at, reserve
 from models.sim.cpu import CpuShare
 
 STARTING, READY, RECYCLED = 0, 1, 2
@@ -56,7 +57,10 @@ class Instance:
     """The simulator's private state of one instance."""
 
     __slots__ = (
+        "alarm_set",
         "cpu",
+        "expires_at",
+        "expiry_order",
         "id",
         "idle_gen",
         "in_heap",
@@ -75,6 +79,9 @@ class Instance:
         self.loaded: set[str] = set()
         self.loading: dict[str, simpy.Event] = {}
         self.idle_gen = 0
+        self.expires_at = 0.0
+        self.expiry_order = 0
+        self.alarm_set = False
         self.in_heap = False
         self.cpu = CpuShare(env, vcpus)
 
@@ -338,8 +345,34 @@ class PlatformRun:
             if self._policy is not None:
                 self._policy_idle(inst)
                 return
-            timer = self.env.timeout(self.keep_alive)
-            timer.callbacks.append(partial(self._expire, inst, inst.idle_gen))
+            # the keep-alive timer of this idle stretch, as one alarm per instance (see
+            # models.sim.clock): due keep_alive from now, in the order of a timer set now
+            env = self.env
+            inst.expires_at = env.now + self.keep_alive
+            inst.expiry_order = reserve(env)
+            if not inst.alarm_set:
+                self._set_alarm(inst)
+
+    def _set_alarm(self, inst: Instance) -> None:
+        inst.alarm_set = True
+        alarm_at(
+            self.env,
+            inst.expires_at,
+            inst.expiry_order,
+            partial(self._alarm, inst, inst.idle_gen),
+        )
+
+    def _alarm(self, inst: Instance, gen: int, event: Any) -> None:
+        """An instance's keep-alive alarm: expire it, or move the alarm to its latest idle
+        stretch (if it went idle again since; if it is busy now, its next idle sets one)."""
+        inst.alarm_set = False
+        if inst.state == RECYCLED:
+            return
+        if inst.idle_gen != gen:
+            if inst.inflight == 0:
+                self._set_alarm(inst)
+            return
+        self._expire(inst, gen, event)
 
     def _expire(self, inst: Instance, gen: int, _event: simpy.Event) -> None:
         if inst.state == RECYCLED or inst.inflight or inst.idle_gen != gen:
