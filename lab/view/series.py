@@ -73,7 +73,7 @@ def drawn_lanes(timeline: Timeline, max_lanes: int = MAX_LANES) -> tuple[list[in
     last), and how many instances it leaves out."""
     infos = sorted(timeline.instances.values(), key=lambda i: (i.started, i.id))
     lanes = [i.id for i in infos[:max_lanes]]
-    if any(s.lane == QUEUE_LANE for s in timeline.spans):
+    if timeline.has_lane(QUEUE_LANE):
         lanes.append(QUEUE_LANE)
     return lanes, max(0, len(infos) - max_lanes)
 
@@ -102,14 +102,21 @@ def _span_arrays(
     timeline: Timeline, row: dict[int, int]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Row, activity index, start and end of every span on a drawn lane with a binned kind."""
-    spans = timeline.spans
-    kinds = {k: i for i, k in enumerate(ACTIVITY)}
-    r = np.fromiter((row.get(s.lane, -1) for s in spans), int, len(spans))
-    k = np.fromiter((kinds.get(s.kind, -1) for s in spans), int, len(spans))
-    a = np.fromiter((s.start for s in spans), float, len(spans))
-    b = np.fromiter((s.end for s in spans), float, len(spans))
+    columns = timeline.columns
+    lane = columns.lane
+    if not len(lane):
+        empty = np.zeros(0)
+        return empty.astype(int), empty.astype(int), empty, empty
+    # lane -> row through a table indexed by lane id (the queue's -1 shifted to 0)
+    low = int(lane.min())
+    table = np.full(int(lane.max()) - low + 1, -1)
+    for key, value in row.items():
+        if 0 <= key - low < len(table):
+            table[key - low] = value
+    r = table[lane - low]
+    k = columns.codes(ACTIVITY)[columns.kind]
     keep = (r >= 0) & (k >= 0)
-    return r[keep], k[keep], a[keep], b[keep]
+    return r[keep], k[keep], columns.start[keep], columns.end[keep]
 
 
 def _occupancy(
@@ -209,12 +216,13 @@ def cold_start_marks(timeline: Timeline, lanes: list[int] | None = None) -> list
     """Every cold-start phase and chunk load on the given lanes (all lanes by default).
     Phases that took no time are left out, except code loads (a cache hit is news)."""
     wanted = None if lanes is None else set(lanes)
+    columns = timeline.columns
+    phases = np.flatnonzero(columns.codes(COLD_START_PHASES)[columns.kind] >= 0)
+    spans = [timeline.span(i) for i in phases.tolist()]
     return [
         Mark(s.lane, s.start, s.end, s.kind, s.detail)
-        for s in timeline.spans
-        if s.kind in COLD_START_PHASES
-        and (wanted is None or s.lane in wanted)
-        and (s.end > s.start or s.kind in CODE_LOADS)
+        for s in spans
+        if (wanted is None or s.lane in wanted) and (s.end > s.start or s.kind in CODE_LOADS)
     ]
 
 

@@ -6,6 +6,10 @@ work, an idle keep-alive stretch, time in the queue — each with a start, an en
 from ``lab.view.legend``. Nothing here decides anything a platform decides; it only lays out
 what the events say happened.
 
+Laying out is one lean pass (a run of 10,000 requests is ~100,000 events per model, and the
+web playground lays out two runs on every new setting): spans are kept as rows of plain
+tuples and as numpy columns (``Timeline.columns``, what whole-run aggregates read), and the
+``Span`` objects and the time index that a replay needs are only built when first asked for.
 Spans are indexed in time buckets, so ``spans_between(t0, t1)`` is cheap for any window and
 a frame can be drawn at any instant without scanning the whole run.
 """
@@ -14,8 +18,11 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
 
 from lab.view.meters import MeterTrack
 from models.events import (
@@ -42,6 +49,9 @@ from models.run import ModelResult
 
 QUEUE_LANE = -1
 _MAX_BUCKETS_PER_SPAN = 64
+
+_Row = tuple[int, float, float, str, int | None, str]
+"""A span's fields in ``Span`` order: lane, start, end, kind, request, detail."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +102,48 @@ class RequestInfo:
         return self.responded - self.arrived
 
 
+@dataclass(frozen=True, slots=True)
+class SpanColumns:
+    """Every span of a timeline as numpy columns, in the order of ``Timeline.spans`` (by start,
+    then lane): what whole-run aggregates read, without a ``Span`` object per span."""
+
+    lane: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    kind: np.ndarray
+    """Index into ``kinds``."""
+    kinds: tuple[str, ...]
+    """The kinds that occur, each once."""
+
+    def codes(self, kinds: Iterable[str]) -> np.ndarray:
+        """For each entry of ``kinds`` here, its position in ``kinds`` given (-1: not there),
+        so ``codes(ACTIVITY)[columns.kind]`` maps every span to an index of the caller's."""
+        wanted = {k: i for i, k in enumerate(kinds)}
+        return np.array([wanted.get(k, -1) for k in self.kinds], dtype=np.int64)
+
+
+def _columns(rows: Sequence[_Row]) -> tuple[SpanColumns, list[int]]:
+    """Columns of ``rows`` sorted by (start, lane), stable (as ``sorted`` with that key), and
+    the order that sorts them."""
+    if not rows:
+        empty = np.zeros(0)
+        return SpanColumns(empty.astype(np.int64), empty, empty, empty.astype(np.int64), ()), []
+    lane, start, end, kind, _request, _detail = zip(*rows, strict=True)
+    lanes = np.array(lane, dtype=np.int64)
+    starts = np.array(start, dtype=np.float64)
+    order = np.lexsort((lanes, starts))  # a stable sort: ties keep the order they happened in
+    names = {k: i for i, k in enumerate(dict.fromkeys(kind))}
+    codes = np.array([names[k] for k in kind], dtype=np.int64)
+    columns = SpanColumns(
+        lanes[order],
+        starts[order],
+        np.array(end, dtype=np.float64)[order],
+        codes[order],
+        tuple(names),
+    )
+    return columns, order.tolist()
+
+
 class Timeline:
     """Everything a view needs about one platform model's run, laid out in time."""
 
@@ -99,45 +151,87 @@ class Timeline:
         self,
         instances: dict[int, InstanceInfo],
         requests: dict[int, RequestInfo],
-        spans: list[Span],
+        spans: Iterable[Span | _Row],
         end_time: float,
     ) -> None:
         self.instances = instances
         self.requests = requests
-        self.spans = sorted(spans, key=lambda s: (s.start, s.lane))
+        rows: list[_Row] = [
+            (s.lane, s.start, s.end, s.kind, s.request, s.detail) if isinstance(s, Span) else s
+            for s in spans
+        ]
+        self.columns, order = _columns(rows)
+        self._rows = [rows[i] for i in order]
         self.end_time = end_time
         self.meters: MeterTrack | None = None
         """Running meters, when the timeline was built from a ``ModelResult``."""
-        self._arrivals = sorted(r.arrived for r in requests.values())
-        self._responses = sorted(r.responded for r in requests.values() if r.outcome == "completed")
-        self._rejections = sorted(r.ended for r in requests.values() if r.outcome == "rejected")
-        self._timeouts = sorted(r.ended for r in requests.values() if r.outcome == "timed_out")
-        self._failures = sorted(r.ended for r in requests.values() if r.outcome == "failed")
-        self._index()
 
-    def _index(self) -> None:
-        count = max(1, min(4096, len(self.spans) // 4))
-        self._width = max(self.end_time, 1e-9) / count
-        self._buckets: list[list[int]] = [[] for _ in range(count)]
-        self._long: list[int] = []
-        for i, span in enumerate(self.spans):
-            first = self._bucket(span.start)
-            last = self._bucket(span.end)
-            if last - first > _MAX_BUCKETS_PER_SPAN:
-                self._long.append(i)
-                continue
-            for b in range(first, last + 1):
-                self._buckets[b].append(i)
+    @cached_property
+    def spans(self) -> list[Span]:
+        """Every span, by start time then lane (built on first use: a replay needs them, the
+        whole-run aggregates of ``lab.view.series`` read ``columns``)."""
+        return [Span(*row) for row in self._rows]
+
+    def span(self, index: int) -> Span:
+        """``spans[index]``, without building every other span."""
+        return Span(*self._rows[index])
+
+    def has_lane(self, lane: int) -> bool:
+        """Whether any span is on ``lane`` (``QUEUE_LANE``: whether anything ever queued)."""
+        return bool((self.columns.lane == lane).any())
+
+    @cached_property
+    def _arrivals(self) -> list[float]:
+        return sorted(r.arrived for r in self.requests.values())
+
+    @cached_property
+    def _finished(self) -> dict[str, list[float]]:
+        """When requests completed (responded), timed out, failed or were rejected."""
+        out: dict[str, list[float]] = {
+            "completed": [],
+            "timed_out": [],
+            "failed": [],
+            "rejected": [],
+        }
+        for r in self.requests.values():
+            if r.outcome == "completed":
+                out["completed"].append(r.responded)
+            elif r.outcome in out:
+                out[r.outcome].append(r.ended)
+        for times in out.values():
+            times.sort()
+        return out
+
+    @cached_property
+    def _index(self) -> tuple[float, np.ndarray, np.ndarray, list[int]]:
+        """Spans by time bucket: the bucket width; span indices grouped by bucket (a span in
+        every bucket it touches), with where each bucket's group begins; spans too long to
+        list in every bucket (checked by every query)."""
+        columns = self.columns
+        count = max(1, min(4096, len(columns.start) // 4))
+        width = max(self.end_time, 1e-9) / count
+        first = np.clip((columns.start / width).astype(np.int64), 0, count - 1)
+        last = np.clip((columns.end / width).astype(np.int64), 0, count - 1)
+        long = last - first > _MAX_BUCKETS_PER_SPAN
+        short = np.flatnonzero(~long)
+        sizes = np.maximum(last[short] - first[short] + 1, 0)
+        span = np.repeat(short, sizes)
+        offset = np.arange(len(span)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        bucket = np.repeat(first[short], sizes) + offset
+        order = np.argsort(bucket, kind="stable")
+        starts = np.searchsorted(bucket[order], np.arange(count + 1))
+        return width, span[order], starts, np.flatnonzero(long).tolist()
 
     def _bucket(self, t: float) -> int:
-        return min(len(self._buckets) - 1, max(0, int(t / self._width)))
+        width, _spans, starts, _long = self._index
+        return min(len(starts) - 2, max(0, int(t / width)))
 
     def spans_between(self, t0: float, t1: float) -> list[Span]:
         """Spans that overlap ``[t0, t1]`` (a span ``[a, b)`` with ``a <= t1`` and ``b > t0``)."""
-        seen: set[int] = set()
-        for b in range(self._bucket(t0), self._bucket(t1) + 1):
-            seen.update(self._buckets[b])
-        seen.update(self._long)
+        _width, in_buckets, starts, long = self._index
+        first, last = self._bucket(t0), self._bucket(t1)
+        seen = set(in_buckets[starts[first] : starts[last + 1]].tolist())
+        seen.update(long)
         spans = self.spans
         hits = [
             spans[i]
@@ -155,12 +249,13 @@ class Timeline:
 
     def counts_at(self, t: float) -> dict[str, int]:
         """How many requests had arrived, completed, timed out, failed or been rejected by t."""
+        finished = self._finished
         return {
             "arrived": bisect.bisect_right(self._arrivals, t),
-            "completed": bisect.bisect_right(self._responses, t),
-            "timed_out": bisect.bisect_right(self._timeouts, t),
-            "failed": bisect.bisect_right(self._failures, t),
-            "rejected": bisect.bisect_right(self._rejections, t),
+            "completed": bisect.bisect_right(finished["completed"], t),
+            "timed_out": bisect.bisect_right(finished["timed_out"], t),
+            "failed": bisect.bisect_right(finished["failed"], t),
+            "rejected": bisect.bisect_right(finished["rejected"], t),
         }
 
     def next_event_time(self, t: float) -> float:
@@ -170,13 +265,13 @@ class Timeline:
             for i in [bisect.bisect_right(self._arrivals, t)]
             if i < len(self._arrivals)
         ]
-        for span in self.spans_between(t, t + self._width * 2):
+        for span in self.spans_between(t, t + self._index[0] * 2):
             for edge in (span.start, span.end):
                 if edge > t:
                     candidates.append(edge)
         if not candidates:
-            later = [s.start for s in self.spans if s.start > t]
-            candidates = later[:1] or [self.end_time]
+            later = self.columns.start[self.columns.start > t]
+            return float(later[0]) if len(later) else self.end_time
         return min(candidates)
 
 
@@ -194,92 +289,141 @@ def build_timeline(
     return _lay_out(source, end_time)
 
 
+_EVENT_TYPES = (
+    SegmentStarted,
+    SegmentEnded,
+    RequestArrived,
+    RequestAssigned,
+    ResponseSent,
+    InstanceIdle,
+    FirstByte,
+    BackgroundDone,
+    RequestQueued,
+    RequestRejected,
+    RequestTimedOut,
+    RequestFailed,
+    InstanceStarting,
+    PhaseStarted,
+    PhaseEnded,
+    InstanceReady,
+    InstanceRecycled,
+)
+"""What ``_lay_out`` reads, most frequent first (it tests ``type(e) is ...`` in this order)."""
+
+
+def _event_type(cls: type) -> type | None:
+    """The event type of ``_EVENT_TYPES`` that ``cls`` is (or derives from)."""
+    return next((known for known in _EVENT_TYPES if issubclass(cls, known)), None)
+
+
 def _lay_out(events: Iterable[Event], end_time: float | None) -> Timeline:
+    """One pass over the events. Written for speed (a run of 10,000 requests has ~100,000
+    events per model): dispatch on the exact type in order of frequency, spans as tuples."""
     instances: dict[int, InstanceInfo] = {}
     requests: dict[int, RequestInfo] = {}
-    spans: list[Span] = []
+    rows: list[_Row] = []
+    add = rows.append
     open_phases: dict[tuple[int, str, str | None], float] = {}
     open_segments: dict[tuple[int, int, bool], tuple[float, str, int]] = {}
     idle_since: dict[int, float] = {}
+    types: dict[type, type | None] = {t: t for t in _EVENT_TYPES}
     last = 0.0
 
     def close_idle(iid: int, t: float) -> None:
         since = idle_since.pop(iid, None)
         if since is not None and t > since:
-            spans.append(Span(iid, since, t, "idle"))
+            add((iid, since, t, "idle", None, ""))
 
     for e in events:
-        last = max(last, e.t)
-        if isinstance(e, RequestArrived):
-            requests[e.request] = RequestInfo(e.request, e.route, e.t)
-        elif isinstance(e, RequestQueued):
-            if e.request in requests:
-                requests[e.request].queued = e.t
-        elif isinstance(e, RequestRejected):
-            req = requests.setdefault(e.request, RequestInfo(e.request, "", e.t))
-            req.outcome, req.ended = "rejected", e.t
-        elif isinstance(e, RequestAssigned):
-            req = requests.setdefault(e.request, RequestInfo(e.request, "", e.t))
-            req.assigned, req.instance, req.start = e.t, e.instance, e.start
-            if req.queued < e.t:
-                spans.append(Span(QUEUE_LANE, req.queued, e.t, "queued", e.request, req.route))
-            inst = instances.get(e.instance)
+        t = e.t
+        if t > last:
+            last = t
+        cls = type(e)
+        if cls not in types:
+            types[cls] = _event_type(cls)
+        cls = types[cls]
+        if cls is SegmentStarted:
+            open_segments[(e.request, e.index, e.background)] = (t, e.segment, e.instance)
+        elif cls is SegmentEnded:
+            rid = e.request
+            opened = open_segments.pop((rid, e.index, e.background), None)
+            start, segment, iid = (t, e.segment, e.instance) if opened is None else opened
+            req = requests.get(rid)
+            add(
+                (
+                    iid,
+                    start,
+                    t,
+                    "bg_" + segment if e.background else segment,
+                    rid,
+                    "" if req is None else req.route,
+                )
+            )
+            if req is not None:
+                req.cpu_s += e.cpu_s
+        elif cls is RequestArrived:
+            requests[e.request] = RequestInfo(e.request, e.route, t)
+        elif cls is RequestAssigned:
+            req = requests.get(e.request)
+            if req is None:
+                req = requests[e.request] = RequestInfo(e.request, "", t)
+            iid = e.instance
+            req.assigned, req.instance, req.start = t, iid, e.start
+            if req.queued < t:
+                add((QUEUE_LANE, req.queued, t, "queued", e.request, req.route))
+            inst = instances.get(iid)
             if inst is not None:
                 inst.served += 1
-                if e.t < inst.ready:
+                if t < inst.ready:
                     inst.waiting.append(e.request)
-            close_idle(e.instance, e.t)
-        elif isinstance(e, InstanceStarting):
-            instances[e.instance] = InstanceInfo(e.instance, e.t, e.reason)
-        elif isinstance(e, PhaseStarted):
-            open_phases[(e.instance, e.phase, e.chunk)] = e.t
-        elif isinstance(e, PhaseEnded):
-            start = open_phases.pop((e.instance, e.phase, e.chunk), e.t)
-            kind = e.phase
-            if e.phase == "code_load":
-                kind = "cache_load" if e.cache_hit else "compile"
-            spans.append(Span(e.instance, start, e.t, kind, e.request, e.chunk or ""))
-        elif isinstance(e, InstanceReady):
-            if e.instance in instances:
-                instances[e.instance].ready = e.t
-                if not instances[e.instance].waiting:
-                    idle_since[e.instance] = e.t
-        elif isinstance(e, SegmentStarted):
-            open_segments[(e.request, e.index, e.background)] = (e.t, e.segment, e.instance)
-        elif isinstance(e, SegmentEnded):
-            start, segment, iid = open_segments.pop(
-                (e.request, e.index, e.background), (e.t, e.segment, e.instance)
-            )
-            kind = ("bg_" if e.background else "") + segment
-            route = requests[e.request].route if e.request in requests else ""
-            spans.append(Span(iid, start, e.t, kind, e.request, route))
-            if e.request in requests:
-                requests[e.request].cpu_s += e.cpu_s
-        elif isinstance(e, FirstByte):
-            if e.request in requests:
-                requests[e.request].first_byte = e.t
-        elif isinstance(e, ResponseSent):
-            if e.request in requests:
-                req = requests[e.request]
-                req.responded, req.outcome = e.t, "completed"
+            if iid in idle_since:
+                close_idle(iid, t)
+        elif cls is ResponseSent:
+            req = requests.get(e.request)
+            if req is not None:
+                req.responded, req.outcome = t, "completed"
                 if req.first_byte == math.inf:
-                    req.first_byte = e.t
+                    req.first_byte = t
                 if not e.background:
-                    req.ended = e.t
-        elif isinstance(e, BackgroundDone):
+                    req.ended = t
+        elif cls is InstanceIdle:
+            idle_since[e.instance] = t
+        elif cls is FirstByte:
             if e.request in requests:
-                requests[e.request].ended = e.t
-        elif isinstance(e, RequestTimedOut | RequestFailed):
+                requests[e.request].first_byte = t
+        elif cls is BackgroundDone:
+            if e.request in requests:
+                requests[e.request].ended = t
+        elif cls is RequestQueued:
+            if e.request in requests:
+                requests[e.request].queued = t
+        elif cls is RequestRejected:
+            req = requests.setdefault(e.request, RequestInfo(e.request, "", t))
+            req.outcome, req.ended = "rejected", t
+        elif cls is RequestTimedOut or cls is RequestFailed:
             if e.request in requests:
                 req = requests[e.request]
-                req.ended = e.t
-                req.outcome = "timed_out" if isinstance(e, RequestTimedOut) else "failed"
-        elif isinstance(e, InstanceIdle):
-            idle_since[e.instance] = e.t
-        elif isinstance(e, InstanceRecycled):
-            close_idle(e.instance, e.t)
+                req.ended = t
+                req.outcome = "timed_out" if cls is RequestTimedOut else "failed"
+        elif cls is InstanceStarting:
+            instances[e.instance] = InstanceInfo(e.instance, t, e.reason)
+        elif cls is PhaseStarted:
+            open_phases[(e.instance, e.phase, e.chunk)] = t
+        elif cls is PhaseEnded:
+            start = open_phases.pop((e.instance, e.phase, e.chunk), t)
+            kind = e.phase
+            if kind == "code_load":
+                kind = "cache_load" if e.cache_hit else "compile"
+            add((e.instance, start, t, kind, e.request, e.chunk or ""))
+        elif cls is InstanceReady:
             if e.instance in instances:
-                instances[e.instance].ended = e.t
+                instances[e.instance].ready = t
+                if not instances[e.instance].waiting:
+                    idle_since[e.instance] = t
+        elif cls is InstanceRecycled:
+            close_idle(e.instance, t)
+            if e.instance in instances:
+                instances[e.instance].ended = t
                 instances[e.instance].end_reason = e.reason
 
     end = max(last, end_time or 0.0)
@@ -287,7 +431,7 @@ def _lay_out(events: Iterable[Event], end_time: float | None) -> Timeline:
         close_idle(iid, end)
     for (iid, phase, chunk), start in open_phases.items():  # a live stream cut mid-phase
         kind = "compile" if phase == "code_load" else phase
-        spans.append(Span(iid, start, end, kind, None, chunk or ""))
+        add((iid, start, end, kind, None, chunk or ""))
     for (rid, _index, background), (start, segment, iid) in open_segments.items():
-        spans.append(Span(iid, start, end, ("bg_" if background else "") + segment, rid))
-    return Timeline(instances, requests, spans, end)
+        add((iid, start, end, ("bg_" if background else "") + segment, rid, ""))
+    return Timeline(instances, requests, rows, end)
