@@ -1,6 +1,6 @@
 """Benchmark: from a slider change in the web app's Playground to the re-rendered result.
 
-    python benchmarks/web_rerun.py [--repeats N] [--browser] [--json]
+    python benchmarks/web_rerun.py [--repeats N] [--no-streaming] [--stages] [--browser] [--json]
 
 Times one script rerun of ``lab/app.py`` (Streamlit's own runner, via ``AppTest``) after a
 what-if knob moves, up to the last chart handed to the front end:
@@ -11,6 +11,12 @@ what-if knob moves, up to the last chart handed to the front end:
   run, so the rerun simulates both models, lays out both timelines and draws. Target < 1.5 s.
 * **fresh 10k, AI streaming** (reported, no target): the default scenario at 10,000 requests,
   80 work segments per request (1.7 million events per model): simulator-bound.
+
+``--no-streaming`` leaves out the AI streaming case (about a minute). ``--stages`` also times
+the stages of a fresh 10k rerun one by one, outside Streamlit, with the same functions the page
+calls (CPU seconds, medians): simulating both models (``models``), laying out both runs,
+aggregating what the playground draws, writing the chart specs; what a rerun costs beyond
+their sum is Streamlit and the page script.
 
 With ``--browser`` it also measures what a user sees: a real Chromium (``/usr/bin/chromium``)
 on ``streamlit run``, from the key press on the slider to the new number on the page.
@@ -101,6 +107,34 @@ def fresh(repeats: int, name: str, requests: int, label: str) -> list[float]:
     return times
 
 
+def stages(repeats: int) -> dict[str, list[float]]:
+    """The fresh 10k rerun's work, stage by stage (process CPU seconds)."""
+    from lab import web_state
+    from lab.view.whatif import COMPARED, with_compared_models
+    from models.loading import builtin_scenario
+    from models.run import simulate
+
+    web_state.settle_heap()  # as the app does on its first run
+    base = builtin_scenario("db-api").with_changes(**{"workload.requests": 10_000})
+    base = with_compared_models(base)
+    out: dict[str, list[float]] = {}
+
+    def timed(name: str, work: Any) -> Any:
+        cpu = time.process_time()
+        value = work()
+        out.setdefault(name, []).append(time.process_time() - cpu)
+        return value
+
+    for i in range(repeats):
+        scenario = base.with_changes(**{"platforms.fluid.concurrency": 16 if i % 2 == 0 else 30})
+        result = timed("simulate", lambda s=scenario: simulate(s, models=COMPARED))
+        timelines = timed("lay_out", lambda r=result: web_state.lay_out(r))
+        view = timed("aggregate", lambda r=result, t=timelines: web_state.aggregate(r, t))
+        timed("chart_specs", lambda v=view: web_state.chart_specs(v))
+        del result, timelines
+    return out
+
+
 def browser(repeats: int) -> dict[str, list[float]]:
     """Key press on the concurrency slider (8 <-> 4 per instance, both cached) -> the fluid
     bill on the page shows the new value."""
@@ -183,14 +217,20 @@ def browser(repeats: int) -> dict[str, list[float]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument(
+        "--no-streaming", action="store_true", help="leave out the AI streaming case"
+    )
+    parser.add_argument("--stages", action="store_true", help="also time each stage")
     parser.add_argument("--browser", action="store_true", help="also measure in Chromium")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     runs: dict[str, list[float]] = {
         "warm": warm(max(args.repeats, 5)),
         "fresh_10k": fresh(args.repeats, "db-api", 10_000, "fresh_10k"),
-        "fresh_10k_ai_streaming": fresh(1, "ai-streaming", 10_000, "fresh_10k_ai_streaming"),
     }
+    if not args.no_streaming:
+        runs["fresh_10k_ai_streaming"] = fresh(1, "ai-streaming", 10_000, "fresh_10k_ai_streaming")
+    breakdown = stages(args.repeats) if args.stages else {}
     if args.browser:
         runs.update(browser(max(args.repeats, 5)))
     report: dict[str, Any] = {
@@ -204,10 +244,18 @@ def main() -> None:
         }
         for name, times in runs.items()
     }
+    if breakdown:
+        report["fresh_10k_stages_cpu_s"] = {
+            name: round(statistics.median(times), 3) for name, times in breakdown.items()
+        }
     if args.json:
         print(json.dumps(report, indent=2))
         return
     for name, row in report.items():
+        if name == "fresh_10k_stages_cpu_s":
+            parts = "  ".join(f"{stage} {cpu:.3f}" for stage, cpu in row.items())
+            print(f"{'fresh_10k stages (cpu)':24} {parts}  sum {sum(row.values()):.3f} s")
+            continue
         target = row.get("target_s")
         verdict = "" if target is None else ("  ok" if row["median_s"] < target else "  SLOW")
         limit = f" (target < {target} s)" if target is not None else ""

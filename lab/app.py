@@ -1,7 +1,8 @@
 """Serverless Lab on the web: ``streamlit run lab/app.py``.
 
 A thin router: page config, session state (the built-in default scenario is loaded on first
-visit) and the navigation. Each page is its own module in ``lab/pages/``.
+visit) and the navigation. Each page is its own module in ``lab/pages/``. The first run also
+settles the heap for the collector (``web_state.settle_heap``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import streamlit as st
 from lab import web_state
 
 st.set_page_config(page_title="Serverless Lab", page_icon=":material/bolt:", layout="wide")
+web_state.settle_heap()
 web_state.init_state()
 web_state.routed()
 

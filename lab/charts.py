@@ -7,8 +7,11 @@ Every chart stays under ~10k marks: whole runs are drawn from binned lanes
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import altair as alt
 import pandas as pd
@@ -70,250 +73,359 @@ def _tips(*fields: str) -> list[alt.Tooltip]:
     return [alt.Tooltip(f) for f in fields]
 
 
-def time_brush() -> alt.Parameter:
-    """The interval on time that links the overview charts of a run."""
-    return alt.selection_interval(encodings=["x"], name="time_brush")
+# --- Vega-Lite written directly -----------------------------------------------------------
+#
+# The charts of a whole run (the playground's) are written as Vega-Lite dicts rather than
+# built from Altair objects: Altair deep-copies every sub-chart each time charts are layered
+# or concatenated, and the run overview cost ~0.3 s to build and ~0.2 s to turn into a dict
+# (data aside), more than laying out both runs. The dicts are what Altair wrote for the same
+# charts (tests check them against the Vega-Lite schema); the replay and bill-calculator
+# charts, small and built per frame or per sweep, stay Altair.
+
+Spec = dict[str, Any]
+Row = dict[str, Any]
+
+_CONFIG = {"view": {"continuousWidth": 300, "continuousHeight": 300}}
+"""Altair's default view config, kept so the charts render exactly as they did."""
+
+BRUSH = "time_brush"
+"""The interval on time that links the overview charts of a run."""
+_LOAD_VIEW = "overview_load"
+"""The view that carries the brush."""
+
+
+def _top(spec: Spec, datasets: dict[str, list[Row]]) -> Spec:
+    return {"config": _CONFIG, **spec, "$schema": alt.SCHEMA_URL, "datasets": datasets}
+
+
+def _data(datasets: dict[str, list[Row]], rows: list[Row]) -> dict[str, str]:
+    """Put ``rows`` in ``datasets`` under a name made from their content (as Altair names
+    them): a chart whose data changed gets a new dataset, never an old one with rows added."""
+    text = json.dumps(rows, sort_keys=True, default=str)
+    name = "data-" + hashlib.sha256(text.encode()).hexdigest()[:32]
+    datasets[name] = rows
+    return {"name": name}
+
+
+def _channel(field: str, kind: str, **more: Any) -> Spec:
+    """An encoding channel: ``kind`` is the Vega-Lite type (``nominal``, ``quantitative``)."""
+    return {"field": field, **more, "type": kind}
+
+
+def _tip(field: str, kind: str = "nominal", **more: Any) -> Spec:
+    return _channel(field, kind, **more)
+
+
+def _scale(domain: Sequence[Any], colours: Sequence[str]) -> Spec:
+    return {"domain": list(domain), "range": list(colours)}
+
+
+def _kinds_scale(kinds: Iterable[str] = TIMELINE_KINDS) -> Spec:
+    kinds = list(kinds)
+    return _scale([LEGEND[k].label for k in kinds], [LEGEND[k].color for k in kinds])
+
+
+def _legend_spec(columns: int | None = None) -> Spec:
+    """Legends go under the chart, so they never widen it past the page."""
+    legend: Spec = {"direction": "horizontal", "labelLimit": 200, "orient": "bottom"}
+    return legend if columns is None else {"columns": columns, **legend}
 
 
 # --- a whole run ------------------------------------------------------------------------
 
 
-def lane_frame(bins: LaneBins) -> pd.DataFrame:
-    return pd.DataFrame(
+def lane_rows(bins: LaneBins) -> list[Row]:
+    return [
         {
-            "instance": [_lane_label(b.lane) for b in bins.bins],
-            "start": [b.start for b in bins.bins],
-            "end": [b.end for b in bins.bins],
-            "activity": [LEGEND[b.kind].label for b in bins.bins],
-            "cpu_share": [b.cpu_share for b in bins.bins],
-            "concurrency": [round(b.busy, 2) for b in bins.bins],
+            "instance": _lane_label(b.lane),
+            "start": b.start,
+            "end": b.end,
+            "activity": LEGEND[b.kind].label,
+            "cpu_share": b.cpu_share,
+            "concurrency": round(b.busy, 2),
         }
-    )
+        for b in bins.bins
+    ]
 
 
-def instance_timeline(
+def mark_rows(marks: Sequence[Mark]) -> list[Row]:
+    return [
+        {
+            "instance": _lane_label(m.lane),
+            "start": m.start,
+            "end": m.end,
+            "activity": LEGEND[m.kind].label,
+            "chunk": m.detail,
+            "ms": round((m.end - m.start) * 1000, 1),
+        }
+        for m in marks
+    ]
+
+
+def _instance_timeline(
     bins: LaneBins,
     marks: Sequence[Mark],
     title: str,
-    brush: alt.Parameter | None = None,
-    width: int = FULL_WIDTH,
-) -> alt.LayerChart:
+    datasets: dict[str, list[Row]],
+    width: int,
+) -> Spec:
     """One row per instance: what it mostly did in each time bin, plus every cold-start phase
-    (exact rectangles, visible when zoomed) and every code load (dots: compile or cache hit)."""
+    (exact rectangles, visible when zoomed) and every code load (dots: compile or cache hit).
+    The time axis follows the brush."""
     order = [_lane_label(lane) for lane in bins.lanes]
-    x_scale = alt.Scale(domain=brush) if brush is not None else alt.Undefined
-    y = alt.Y(
-        "instance:N",
+    x = {"scale": {"domain": {"param": BRUSH}}}
+    y = _channel(
+        "instance",
+        "nominal",
+        axis={"labelLimit": 90, "labelOverlap": len(order) > 40},
         sort=order,
         title=None,
-        axis=alt.Axis(labelLimit=90, labelOverlap=len(order) > 40),
     )
     height = max(40, min(14 * len(order), 600))
-    activity = (
-        alt.Chart(lane_frame(bins))
-        .mark_rect()
-        .encode(
-            x=alt.X("start:Q", title="time (s)", scale=x_scale),
-            x2=alt.X2("end:Q"),
-            y=y,
-            color=alt.Color("activity:N", scale=_kind_scale(), title="activity", legend=_legend(4)),
-            tooltip=[
-                alt.Tooltip("instance:N"),
-                alt.Tooltip("activity:N"),
-                alt.Tooltip("start:Q", format=",.1f"),
-                alt.Tooltip("end:Q", format=",.1f"),
-                alt.Tooltip("cpu_share:Q", format=".0%", title="CPU share of busy time"),
-                alt.Tooltip("concurrency:Q", title="requests at once (mean)"),
+    colour = {"field": "activity", "scale": _kinds_scale(), "type": "nominal"}
+    phases = _data(datasets, mark_rows(marks))
+    phase_tips = [_tip("instance"), _tip("activity"), _tip("chunk"), _tip("ms", "quantitative")]
+    activity = {
+        "data": _data(datasets, lane_rows(bins)),
+        "mark": {"type": "rect"},
+        "encoding": {
+            "color": _channel(
+                "activity",
+                "nominal",
+                legend=_legend_spec(4),
+                scale=_kinds_scale(),
+                title="activity",
+            ),
+            "tooltip": [
+                _tip("instance"),
+                _tip("activity"),
+                _tip("start", "quantitative", format=",.1f"),
+                _tip("end", "quantitative", format=",.1f"),
+                _tip("cpu_share", "quantitative", format=".0%", title="CPU share of busy time"),
+                _tip("concurrency", "quantitative", title="requests at once (mean)"),
             ],
-        )
-    )
-    phases = pd.DataFrame(
-        {
-            "instance": [_lane_label(m.lane) for m in marks],
-            "start": [m.start for m in marks],
-            "end": [m.end for m in marks],
-            "activity": [LEGEND[m.kind].label for m in marks],
-            "chunk": [m.detail for m in marks],
-            "ms": [round((m.end - m.start) * 1000, 1) for m in marks],
-        }
-    )
-    phase_layer = (
-        alt.Chart(phases)
-        .mark_rect()
-        .encode(
-            x=alt.X("start:Q", scale=x_scale),
-            x2=alt.X2("end:Q"),
-            y=y,
-            color=alt.Color("activity:N", scale=_kind_scale()),
-            tooltip=_tips("instance:N", "activity:N", "chunk:N", "ms:Q"),
-        )
-    )
-    loads = (
-        alt.Chart(phases)
-        .transform_filter(
-            alt.FieldOneOfPredicate(
-                field="activity", oneOf=[LEGEND["compile"].label, LEGEND["cache_load"].label]
-            )
-        )
-        .mark_point(
-            filled=True,
-            size=max(8.0, min(30.0, (height / max(len(order), 1)) ** 2)),
-            shape="diamond",
-        )
-        .encode(
-            x=alt.X("start:Q", scale=x_scale),
-            y=y,
-            color=alt.Color("activity:N", scale=_kind_scale()),
-            tooltip=_tips("instance:N", "activity:N", "chunk:N", "ms:Q"),
-        )
-    )
-    chart = alt.layer(activity, phase_layer, loads).properties(
-        title=title, width=width, height=height
-    )
-    return chart
+            "x": _channel("start", "quantitative", **x, title="time (s)"),
+            "x2": {"field": "end"},
+            "y": y,
+        },
+    }
+    phase_layer = {
+        "data": phases,
+        "mark": {"type": "rect"},
+        "encoding": {
+            "color": colour,
+            "tooltip": phase_tips,
+            "x": _channel("start", "quantitative", **x),
+            "x2": {"field": "end"},
+            "y": y,
+        },
+    }
+    size = max(8.0, min(30.0, (height / max(len(order), 1)) ** 2))
+    loads = {
+        "data": phases,
+        "mark": {"type": "point", "filled": True, "shape": "diamond", "size": size},
+        "encoding": {
+            "color": colour,
+            "tooltip": phase_tips,
+            "x": _channel("start", "quantitative", **x),
+            "y": y,
+        },
+        "transform": [
+            {
+                "filter": {
+                    "field": "activity",
+                    "oneOf": [LEGEND["compile"].label, LEGEND["cache_load"].label],
+                }
+            }
+        ],
+    }
+    return {
+        "layer": [activity, phase_layer, loads],
+        "height": height,
+        "title": title,
+        "width": width,
+    }
 
 
-def load_frame(series: Mapping[str, Sequence[LoadPoint]]) -> pd.DataFrame:
+def load_rows(series: Mapping[str, Sequence[LoadPoint]]) -> list[Row]:
     rows = []
     for model, points in series.items():
         for p in points:
-            rows.append((model, "instances alive", p.t, p.instances))
-            rows.append((model, "requests in flight", p.t, p.in_flight))
-    return pd.DataFrame(rows, columns=["model", "measure", "t", "value"])
+            rows.append(
+                {"model": model, "measure": "instances alive", "t": p.t, "value": p.instances}
+            )
+            rows.append(
+                {"model": model, "measure": "requests in flight", "t": p.t, "value": p.in_flight}
+            )
+    return rows
 
 
-def load_chart(
-    series: Mapping[str, Sequence[LoadPoint]],
-    brush: alt.Parameter | None = None,
-    width: int = FULL_WIDTH,
-) -> alt.Chart:
+def _load_chart(
+    series: Mapping[str, Sequence[LoadPoint]], datasets: dict[str, list[Row]], width: int
+) -> Spec:
     """Instances alive and requests in flight over time (peak per bin), one colour per model;
     drag on it to zoom the instance timelines above."""
-    chart = (
-        alt.Chart(load_frame(series))
-        .mark_line(interpolate="step-after")
-        .encode(
-            x=alt.X("t:Q", title="time (s)"),
-            y=alt.Y("value:Q", title="count (peak)"),
-            stroke=alt.Stroke(
-                "model:N", scale=_model_scale(list(series)), title="model", legend=_legend()
+    models = list(series)
+    return {
+        "data": _data(datasets, load_rows(series)),
+        "mark": {"type": "line", "interpolate": "step-after"},
+        "encoding": {
+            "stroke": _channel(
+                "model",
+                "nominal",
+                legend=_legend_spec(),
+                scale=_scale(models, [MODEL_COLORS.get(m, "#7f7f7f") for m in models]),
+                title="model",
             ),
-            strokeDash=alt.StrokeDash("measure:N", title=None, legend=_legend()),
-            tooltip=[
-                alt.Tooltip("model:N"),
-                alt.Tooltip("measure:N"),
-                alt.Tooltip("t:Q", format=",.1f"),
-                alt.Tooltip("value:Q"),
+            "strokeDash": _channel("measure", "nominal", legend=_legend_spec(), title=None),
+            "tooltip": [
+                _tip("model"),
+                _tip("measure"),
+                _tip("t", "quantitative", format=",.1f"),
+                _tip("value", "quantitative"),
             ],
-        )
-        .properties(
-            title="Instances and concurrency over time (drag to zoom the timelines)",
-            width=width,
-            height=150,
-        )
-    )
-    if brush is not None:
-        chart = chart.add_params(brush)
-    return chart
+            "x": _channel("t", "quantitative", title="time (s)"),
+            "y": _channel("value", "quantitative", title="count (peak)"),
+        },
+        "height": 150,
+        "name": _LOAD_VIEW,
+        "title": "Instances and concurrency over time (drag to zoom the timelines)",
+        "width": width,
+    }
 
 
 def run_overview(
     lanes: Mapping[str, tuple[LaneBins, Sequence[Mark]]],
     series: Mapping[str, Sequence[LoadPoint]],
     width: int = FULL_WIDTH,
-) -> alt.VConcatChart:
+) -> Spec:
     """The linked figure: an instance timeline per model above the load chart, which carries
     the brush that zooms them all. The timelines share one time axis (so the same instant is
     at the same place in both) and one activity legend, drawn under them."""
-    brush = time_brush()
-    timelines = alt.vconcat(
-        *[
-            instance_timeline(bins, marks, f"{model}: instances", brush, width)
-            for model, (bins, marks) in lanes.items()
-        ]
-    ).resolve_scale(x="shared")
-    return alt.vconcat(timelines, load_chart(series, brush, width)).resolve_legend(
-        color="independent"
+    datasets: dict[str, list[Row]] = {}
+    timelines = [
+        _instance_timeline(bins, marks, f"{model}: instances", datasets, width)
+        for model, (bins, marks) in lanes.items()
+    ]
+    load = _load_chart(series, datasets, width)
+    brush = {"name": BRUSH, "select": {"type": "interval", "encodings": ["x"]}}
+    return _top(
+        {
+            "vconcat": [{"vconcat": timelines, "resolve": {"scale": {"x": "shared"}}}, load],
+            "params": [{**brush, "views": [_LOAD_VIEW]}],
+            "resolve": {"legend": {"color": "independent"}},
+        },
+        datasets,
     )
 
 
-def latency_frame(hists: Mapping[str, Sequence[LatencyBin]]) -> pd.DataFrame:
-    rows = [
-        (model, b.start_ms, b.end_ms, OUTCOMES[b.start].label, b.count)
+def latency_rows(hists: Mapping[str, Sequence[LatencyBin]]) -> list[Row]:
+    return [
+        {
+            "model": model,
+            "from_ms": b.start_ms,
+            "to_ms": b.end_ms,
+            "start": OUTCOMES[b.start].label,
+            "requests": b.count,
+        }
         for model, bins in hists.items()
         for b in bins
     ]
-    return pd.DataFrame(rows, columns=["model", "from_ms", "to_ms", "start", "requests"])
 
 
 def latency_chart(
     hists: Mapping[str, Sequence[LatencyBin]],
     percentiles: Mapping[str, Mapping[str, float]],
     width: int = HALF_WIDTH,
-) -> alt.VConcatChart:
+) -> Spec:
     """Latency distribution per model, stacked by how requests started, with dashed p50/p99
     rules at the run's reported percentiles."""
     starts = ["warm", "cold", "joined"]
-    scale = alt.Scale(
-        domain=[OUTCOMES[s].label for s in starts], range=[OUTCOMES[s].color for s in starts]
-    )
+    scale = _scale([OUTCOMES[s].label for s in starts], [OUTCOMES[s].color for s in starts])
+    datasets: dict[str, list[Row]] = {}
     rows = []
     for model, bins in hists.items():
-        bars = (
-            alt.Chart(latency_frame({model: bins}))
-            .mark_bar()
-            .encode(
-                x=alt.X("from_ms:Q", title="latency (ms)"),
-                x2=alt.X2("to_ms:Q"),
-                y=alt.Y("sum(requests):Q", title="requests", stack="zero"),
-                color=alt.Color("start:N", scale=scale, title="started", legend=_legend(2)),
-                tooltip=_tips("model:N", "start:N", "from_ms:Q", "to_ms:Q", "requests:Q"),
-            )
-        )
-        marks = pd.DataFrame(
-            [(name, ms) for name, ms in percentiles.get(model, {}).items()],
-            columns=["percentile", "ms"],
-        )
-        rules = (
-            alt.Chart(marks)
-            .mark_rule(strokeDash=[4, 3], color="#333333")
-            .encode(x=alt.X("ms:Q"), tooltip=_tips("percentile:N", "ms:Q"))
-        )
-        rows.append(alt.layer(bars, rules).properties(title=model, width=width, height=140))
-    return (
-        alt.vconcat(*rows)
-        .resolve_scale(x="shared")
-        .properties(title="Latency distribution (dashed: p50 and p99)")
+        bars = {
+            "data": _data(datasets, latency_rows({model: bins})),
+            "mark": {"type": "bar"},
+            "encoding": {
+                "color": _channel(
+                    "start", "nominal", legend=_legend_spec(2), scale=scale, title="started"
+                ),
+                "tooltip": [
+                    _tip("model"),
+                    _tip("start"),
+                    _tip("from_ms", "quantitative"),
+                    _tip("to_ms", "quantitative"),
+                    _tip("requests", "quantitative"),
+                ],
+                "x": _channel("from_ms", "quantitative", title="latency (ms)"),
+                "x2": {"field": "to_ms"},
+                "y": _channel(
+                    "requests", "quantitative", aggregate="sum", stack="zero", title="requests"
+                ),
+            },
+        }
+        marks = [{"percentile": name, "ms": ms} for name, ms in percentiles.get(model, {}).items()]
+        rules = {
+            "data": _data(datasets, marks),
+            "mark": {"type": "rule", "color": "#333333", "strokeDash": [4, 3]},
+            "encoding": {
+                "tooltip": [_tip("percentile"), _tip("ms", "quantitative")],
+                "x": _channel("ms", "quantitative"),
+            },
+        }
+        rows.append({"layer": [bars, rules], "height": 140, "title": model, "width": width})
+    return _top(
+        {
+            "vconcat": rows,
+            "resolve": {"scale": {"x": "shared"}},
+            "title": "Latency distribution (dashed: p50 and p99)",
+        },
+        datasets,
     )
 
 
-def bill_frame(components: Mapping[str, Mapping[str, float]]) -> pd.DataFrame:
+def bill_rows(components: Mapping[str, Mapping[str, float]]) -> list[Row]:
     rows = []
     for model, parts in components.items():
-        total = sum(parts.values())
+        total = money(sum(parts.values()))
         for name, usd in parts.items():
-            label = bill_label(name)
-            rows.append((model, label, usd, money(usd), money(total)))
-    return pd.DataFrame(rows, columns=["model", "component", "usd", "amount", "total"])
+            rows.append(
+                {
+                    "model": model,
+                    "component": bill_label(name),
+                    "usd": usd,
+                    "amount": money(usd),
+                    "total": total,
+                }
+            )
+    return rows
 
 
 def bill_chart(
     components: Mapping[str, Mapping[str, float]], title: str = "Bill by component"
-) -> alt.Chart:
+) -> Spec:
     """Stacked bar per model: what each part of the bill costs (USD)."""
     names = [k for k in BILL_COLORS if any(k in parts for parts in components.values())]
-    scale = alt.Scale(domain=[bill_label(k) for k in names], range=[BILL_COLORS[k] for k in names])
-    return (
-        alt.Chart(bill_frame(components))
-        .mark_bar()
-        .encode(
-            y=alt.Y("model:N", title=None),
-            x=alt.X("sum(usd):Q", title="USD"),
-            color=alt.Color("component:N", scale=scale, title="component", legend=_legend(2)),
-            tooltip=_tips("model:N", "component:N", "amount:N", "total:N"),
-        )
-        .properties(title=title, width=HALF_WIDTH, height=110)
-    )
+    scale = _scale([bill_label(k) for k in names], [BILL_COLORS[k] for k in names])
+    datasets: dict[str, list[Row]] = {}
+    chart = {
+        "mark": {"type": "bar"},
+        "encoding": {
+            "color": _channel(
+                "component", "nominal", legend=_legend_spec(2), scale=scale, title="component"
+            ),
+            "tooltip": [_tip("model"), _tip("component"), _tip("amount"), _tip("total")],
+            "x": _channel("usd", "quantitative", aggregate="sum", title="USD"),
+            "y": _channel("model", "nominal", title=None),
+        },
+        "height": 110,
+        "title": title,
+        "width": HALF_WIDTH,
+    }
+    # one chart in a one-row vconcat, as ``lab.web_controls.spec_of`` draws single charts
+    return _top({"vconcat": [chart], "data": _data(datasets, bill_rows(components))}, datasets)
 
 
 # --- a replay window --------------------------------------------------------------------
@@ -448,13 +560,12 @@ def breakeven_chart(
     )
 
 
-def spec(chart: alt.TopLevelMixin) -> dict[str, object]:
+def spec(chart: alt.TopLevelMixin | Spec) -> Spec:
     """The Vega-Lite spec (with data inline): what tests and exporters look at."""
-    return chart.to_dict()
+    return chart if isinstance(chart, dict) else chart.to_dict()
 
 
-def mark_count(chart: alt.TopLevelMixin) -> int:
+def mark_count(chart: alt.TopLevelMixin | Spec) -> int:
     """Rows of data behind a chart's marks: an upper bound on what the browser draws."""
-    specification = chart.to_dict()
-    datasets = specification.get("datasets", {})
+    datasets = spec(chart).get("datasets", {})
     return sum(len(rows) for rows in datasets.values())

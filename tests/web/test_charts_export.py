@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
+import altair as alt
 import pytest
 
 from lab import charts
@@ -30,16 +31,60 @@ def run():
 
 
 def rows(chart) -> int:
-    return sum(len(values) for values in chart.to_dict().get("datasets", {}).values())
+    return sum(len(values) for values in charts.spec(chart).get("datasets", {}).values())
 
 
-def test_the_whole_run_stays_under_ten_thousand_marks(run) -> None:
-    _result, timelines = run
+def whole_run_specs(result, timelines) -> dict[str, dict]:
     lanes = {}
     for name, t in timelines.items():
         binned = lane_bins(t, max_marks=3500)
         lanes[name] = (binned, cold_start_marks(t, binned.lanes))
-    overview = charts.run_overview(lanes, {n: load_series(t) for n, t in timelines.items()})
+    edges = latency_edges(list(timelines.values()))
+    percentiles = {
+        n: {"p50": m.metrics["latency_ms"]["p50"], "p99": m.metrics["latency_ms"]["p99"]}
+        for n, m in result.models.items()
+    }
+    return {
+        "overview": charts.run_overview(lanes, {n: load_series(t) for n, t in timelines.items()}),
+        "latency": charts.latency_chart(
+            {n: latency_histogram(t, edges) for n, t in timelines.items()}, percentiles
+        ),
+        "bill": charts.bill_chart({n: dict(m.bill.components) for n, m in result.models.items()}),
+    }
+
+
+def test_whole_run_charts_are_valid_vega_lite(run) -> None:
+    """They are written as dicts, not built by Altair: Altair checks them against the schema."""
+    specs = whole_run_specs(*run)
+    for spec in specs.values():
+        alt.VConcatChart.from_dict(spec)  # raises on anything the Vega-Lite schema rejects
+        assert spec["$schema"] == alt.SCHEMA_URL
+        names = [layer["data"]["name"] for layer in _layers(spec) if "data" in layer]
+        assert set(names) <= set(spec["datasets"])
+    overview = specs["overview"]
+    assert overview["params"][0]["views"] == [overview["vconcat"][1]["name"]]
+    # a dataset is named after its rows: other rows, another name (never taken for the old
+    # one with rows added)
+    _result, timelines = run
+    fewer = {n: load_series(t, bins=100) for n, t in timelines.items()}
+    lanes = {n: (lane_bins(t), []) for n, t in timelines.items()}
+    a, b = charts.run_overview(lanes, fewer), charts.run_overview(lanes, fewer)
+    assert a == b
+    more = charts.run_overview(lanes, {n: load_series(t) for n, t in timelines.items()})
+    assert set(a["datasets"]) != set(more["datasets"])
+
+
+def _layers(spec: dict) -> list[dict]:
+    found = [spec]
+    for key in ("layer", "vconcat", "hconcat"):
+        for inner in spec.get(key, []):
+            found.extend(_layers(inner))
+    return found
+
+
+def test_the_whole_run_stays_under_ten_thousand_marks(run) -> None:
+    result, timelines = run
+    overview = whole_run_specs(result, timelines)["overview"]
     assert 0 < rows(overview) < charts.MAX_MARKS
     spans = sum(len(t.spans) for t in timelines.values())
     assert spans > 100_000  # what it would cost to draw every span
@@ -62,15 +107,15 @@ def test_latency_and_bill_charts_use_the_runs_numbers(run) -> None:
     result, timelines = run
     edges = latency_edges(list(timelines.values()))
     hists = {n: latency_histogram(t, edges) for n, t in timelines.items()}
-    frame = charts.latency_frame(hists)
+    latency = charts.latency_rows(hists)
     for name, model in result.models.items():
-        assert (
-            frame[frame.model == name]["requests"].sum() == model.metrics["requests"]["completed"]
-        )
+        counted = sum(row["requests"] for row in latency if row["model"] == name)
+        assert counted == model.metrics["requests"]["completed"]
     bills = {n: dict(m.bill.components) for n, m in result.models.items()}
-    bill = charts.bill_frame(bills)
+    bill = charts.bill_rows(bills)
     for name, model in result.models.items():
-        assert bill[bill.model == name]["usd"].sum() == pytest.approx(model.bill.total)
+        billed = sum(row["usd"] for row in bill if row["model"] == name)
+        assert billed == pytest.approx(model.bill.total)
 
 
 def test_breakeven_chart_marks_the_crossing_and_the_scenario() -> None:
