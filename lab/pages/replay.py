@@ -20,6 +20,8 @@ from lab.web_controls import chart_with_downloads, metric_rows, scenario_caption
 TICK_S = 0.1
 SPEEDS = [1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600]
 WINDOWS = [5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0]
+NO_LATENCY = "–"
+"""Shown for p50 and p99 until a request has completed (as the TUI's meters do)."""
 
 RUN = "replay.run"
 clock = PlayClock("replay")
@@ -91,13 +93,15 @@ def frame() -> None:
         ("instances alive", count(len(now.lanes))),
     ]
     if meters is not None:
+        latency = (
+            f"{duration_ms(meters.latency_p50_ms)} / {duration_ms(meters.latency_p99_ms)}"
+            if meters.has_latency
+            else f"{NO_LATENCY} / {NO_LATENCY}"
+        )
         cells += [
             ("cold starts so far", count(meters.cold_starts)),
             ("CPU efficiency so far", percent(meters.cpu_efficiency)),
-            (
-                "p50 / p99 so far",
-                f"{duration_ms(meters.latency_p50_ms)} / {duration_ms(meters.latency_p99_ms)}",
-            ),
+            ("p50 / p99 so far", latency),
             ("bill so far", money(meters.bill_total)),
         ]
     metric_rows(cells)

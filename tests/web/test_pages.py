@@ -7,7 +7,7 @@ import time
 import pytest
 import yaml
 
-from lab.format import count, money, percent
+from lab.format import count, duration_ms, money, percent
 from lab.view import build_timeline, state_at
 from lab.view.sweep import MONTH_S, break_even, cpu_share_sweep, monthly_costs
 from lab.view.whatif import read_knobs, with_compared_models
@@ -91,10 +91,15 @@ def test_replay_cursor_never_goes_back_while_playing(app) -> None:
 
 def test_replay_meters_are_the_frame_at_the_cursor(app, default) -> None:
     open_page(app, "replay")
+    assert metrics(app)["p50 / p99 so far"] == "– / –"  # nothing has completed at 0 s
     app.slider(key="replay.time").set_value(5000.0).run()
     timeline = build_timeline(simulate(default).models["traditional"])
     frame = state_at(timeline, 5000.0)
     shown = metrics(app)
+    assert frame.meters.has_latency
+    assert shown["p50 / p99 so far"] == (
+        f"{duration_ms(frame.meters.latency_p50_ms)} / {duration_ms(frame.meters.latency_p99_ms)}"
+    )
     assert shown["instances alive"] == count(len(frame.lanes))
     assert shown["requests in flight"] == count(frame.in_flight)
     assert shown["cold starts so far"] == count(frame.meters.cold_starts)
