@@ -16,7 +16,6 @@ Pure functions of the timeline: nothing here decides anything a platform decides
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -236,10 +235,10 @@ class LoadPoint:
     """Most requests in flight (assigned, not yet finished) at once within the bin."""
 
 
-def _peak_per_bin(ups: list[float], downs: list[float], edges: np.ndarray) -> np.ndarray:
+def _peak_per_bin(ups: np.ndarray, downs: np.ndarray, edges: np.ndarray) -> np.ndarray:
     """The highest value of ``#ups <= t - #downs <= t`` within each ``[edges[i], edges[i+1])``."""
     n = len(edges) - 1
-    if not ups:
+    if not len(ups):
         return np.zeros(n)
     times = np.concatenate([np.asarray(ups, float), np.asarray(downs, float)])
     steps = np.concatenate([np.ones(len(ups)), -np.ones(len(downs))])
@@ -257,14 +256,17 @@ def load_series(timeline: Timeline, bins: int = 400) -> list[LoadPoint]:
     end = max(timeline.end_time, 1e-9)
     edges = np.linspace(0.0, end, bins + 1)
     infos = timeline.instances.values()
-    alive = _peak_per_bin(
-        [i.started for i in infos], [i.ended for i in infos if math.isfinite(i.ended)], edges
-    )
-    reqs = [r for r in timeline.requests.values() if math.isfinite(r.assigned)]
-    flight = _peak_per_bin(
-        [r.assigned for r in reqs], [r.ended for r in reqs if math.isfinite(r.ended)], edges
-    )
-    return [LoadPoint(float(edges[i]), int(alive[i]), int(flight[i])) for i in range(bins)]
+    started = np.array([i.started for i in infos], dtype=float)
+    ended = np.array([i.ended for i in infos], dtype=float)
+    alive = _peak_per_bin(started, ended[np.isfinite(ended)], edges)
+    requests = timeline.request_columns
+    assigned = requests.assigned[np.isfinite(requests.assigned)]
+    finished = requests.ended[np.isfinite(requests.assigned)]
+    flight = _peak_per_bin(assigned, finished[np.isfinite(finished)], edges)
+    return [
+        LoadPoint(float(t), int(a), int(f))
+        for t, a, f in zip(edges[:-1].tolist(), alive.tolist(), flight.tolist(), strict=True)
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,17 +278,19 @@ class LatencyBin:
     count: int
 
 
+def _latencies_ms(timeline: Timeline) -> tuple[np.ndarray, np.ndarray]:
+    """Completed requests' latency (ms), and how each started."""
+    requests = timeline.request_columns
+    done = requests.outcome == "completed"
+    return (requests.responded[done] - requests.arrived[done]) * 1000, requests.start[done]
+
+
 def latency_edges(timelines: list[Timeline], bins: int = 40) -> np.ndarray:
     """Bin edges (ms) shared by several runs, so their histograms compare bar for bar."""
-    values = [
-        r.latency * 1000
-        for timeline in timelines
-        for r in timeline.requests.values()
-        if r.outcome == "completed"
-    ]
-    if not values:
+    values = np.concatenate([np.zeros(0), *(_latencies_ms(t)[0] for t in timelines)])
+    if not len(values):
         return np.linspace(0.0, 1.0, bins + 1)
-    low, high = min(values), max(values)
+    low, high = float(values.min()), float(values.max())
     pad = max((high - low) * 0.01, 1e-3)
     return np.linspace(max(0.0, low - pad), high + pad, bins + 1)
 
@@ -294,10 +298,10 @@ def latency_edges(timelines: list[Timeline], bins: int = 40) -> np.ndarray:
 def latency_histogram(timeline: Timeline, edges: np.ndarray) -> list[LatencyBin]:
     """Completed requests' latency (arrival to response), counted per bin and start kind."""
     out: list[LatencyBin] = []
-    done = [r for r in timeline.requests.values() if r.outcome == "completed"]
+    latencies, starts = _latencies_ms(timeline)
     for start in ("warm", "cold", "joined"):
-        values = [r.latency * 1000 for r in done if r.start == start]
-        if not values:
+        values = latencies[starts == start]
+        if not len(values):
             continue
         counts, _ = np.histogram(values, bins=edges)
         out.extend(

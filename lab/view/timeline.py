@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
+from operator import attrgetter
 
 import numpy as np
 
@@ -49,9 +50,6 @@ from models.run import ModelResult
 
 QUEUE_LANE = -1
 _MAX_BUCKETS_PER_SPAN = 64
-
-_Row = tuple[int, float, float, str, int | None, str]
-"""A span's fields in ``Span`` order: lane, start, end, kind, request, detail."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,26 +120,85 @@ class SpanColumns:
         return np.array([wanted.get(k, -1) for k in self.kinds], dtype=np.int64)
 
 
-def _columns(rows: Sequence[_Row]) -> tuple[SpanColumns, list[int]]:
-    """Columns of ``rows`` sorted by (start, lane), stable (as ``sorted`` with that key), and
-    the order that sorts them."""
-    if not rows:
-        empty = np.zeros(0)
-        return SpanColumns(empty.astype(np.int64), empty, empty, empty.astype(np.int64), ()), []
-    lane, start, end, kind, _request, _detail = zip(*rows, strict=True)
-    lanes = np.array(lane, dtype=np.int64)
-    starts = np.array(start, dtype=np.float64)
-    order = np.lexsort((lanes, starts))  # a stable sort: ties keep the order they happened in
-    names = {k: i for i, k in enumerate(dict.fromkeys(kind))}
-    codes = np.array([names[k] for k in kind], dtype=np.int64)
-    columns = SpanColumns(
-        lanes[order],
-        starts[order],
-        np.array(end, dtype=np.float64)[order],
-        codes[order],
-        tuple(names),
-    )
-    return columns, order.tolist()
+@dataclass(frozen=True, slots=True)
+class RequestColumns:
+    """Every request of a timeline as numpy columns, in the order of ``Timeline.requests``
+    (fields as in ``RequestInfo``): what whole-run aggregates read."""
+
+    arrived: np.ndarray
+    assigned: np.ndarray
+    responded: np.ndarray
+    ended: np.ndarray
+    start: np.ndarray
+    """warm, cold, joined or "" (objects: compare with ``==``)."""
+    outcome: np.ndarray
+    """completed, timed_out, failed, rejected or in_flight (objects)."""
+
+    @classmethod
+    def of(cls, requests: Iterable[RequestInfo]) -> RequestColumns:
+        reqs = list(requests)
+
+        def times(name: str) -> np.ndarray:
+            return np.fromiter(map(attrgetter(name), reqs), np.float64, len(reqs))
+
+        def words(name: str) -> np.ndarray:
+            out = np.empty(len(reqs), dtype=object)
+            out[:] = list(map(attrgetter(name), reqs))
+            return out
+
+        return cls(
+            times("arrived"),
+            times("assigned"),
+            times("responded"),
+            times("ended"),
+            words("start"),
+            words("outcome"),
+        )
+
+
+@dataclass(slots=True)
+class _Laid:
+    """Spans as they were laid out (in the order they closed), one list per ``Span`` field:
+    a lay-out appends to six lists rather than building an object per span."""
+
+    lane: list[int] = field(default_factory=list)
+    start: list[float] = field(default_factory=list)
+    end: list[float] = field(default_factory=list)
+    kind: list[str] = field(default_factory=list)
+    request: list[int | None] = field(default_factory=list)
+    detail: list[str] = field(default_factory=list)
+
+    def add(
+        self, lane: int, start: float, end: float, kind: str, request: int | None, detail: str
+    ) -> None:
+        self.lane.append(lane)
+        self.start.append(start)
+        self.end.append(end)
+        self.kind.append(kind)
+        self.request.append(request)
+        self.detail.append(detail)
+
+    def span(self, i: int) -> Span:
+        return Span(
+            self.lane[i], self.start[i], self.end[i], self.kind[i], self.request[i], self.detail[i]
+        )
+
+    def columns(self) -> tuple[SpanColumns, list[int]]:
+        """The columns sorted by (start, lane), stable (as ``sorted`` with that key), and the
+        order that sorts them."""
+        lanes = np.array(self.lane, dtype=np.int64)
+        starts = np.array(self.start, dtype=np.float64)
+        order = np.lexsort((lanes, starts))  # a stable sort: ties keep the order they closed in
+        names = {k: i for i, k in enumerate(dict.fromkeys(self.kind))}
+        codes = np.fromiter(map(names.__getitem__, self.kind), np.int64, len(self.kind))
+        columns = SpanColumns(
+            lanes[order],
+            starts[order],
+            np.array(self.end, dtype=np.float64)[order],
+            codes[order],
+            tuple(names),
+        )
+        return columns, order.tolist()
 
 
 class Timeline:
@@ -151,17 +208,18 @@ class Timeline:
         self,
         instances: dict[int, InstanceInfo],
         requests: dict[int, RequestInfo],
-        spans: Iterable[Span | _Row],
+        spans: Iterable[Span] | _Laid,
         end_time: float,
     ) -> None:
         self.instances = instances
         self.requests = requests
-        rows: list[_Row] = [
-            (s.lane, s.start, s.end, s.kind, s.request, s.detail) if isinstance(s, Span) else s
-            for s in spans
-        ]
-        self.columns, order = _columns(rows)
-        self._rows = [rows[i] for i in order]
+        if not isinstance(spans, _Laid):
+            laid = _Laid()
+            for s in spans:
+                laid.add(s.lane, s.start, s.end, s.kind, s.request, s.detail)
+            spans = laid
+        self._laid = spans
+        self.columns, self._order = spans.columns()
         self.end_time = end_time
         self.meters: MeterTrack | None = None
         """Running meters, when the timeline was built from a ``ModelResult``."""
@@ -170,11 +228,16 @@ class Timeline:
     def spans(self) -> list[Span]:
         """Every span, by start time then lane (built on first use: a replay needs them, the
         whole-run aggregates of ``lab.view.series`` read ``columns``)."""
-        return [Span(*row) for row in self._rows]
+        return [self._laid.span(i) for i in self._order]
 
     def span(self, index: int) -> Span:
         """``spans[index]``, without building every other span."""
-        return Span(*self._rows[index])
+        return self._laid.span(self._order[index])
+
+    @cached_property
+    def request_columns(self) -> RequestColumns:
+        """The requests as columns (built on first use)."""
+        return RequestColumns.of(self.requests.values())
 
     def has_lane(self, lane: int) -> bool:
         """Whether any span is on ``lane`` (``QUEUE_LANE``: whether anything ever queued)."""
@@ -321,8 +384,16 @@ def _lay_out(events: Iterable[Event], end_time: float | None) -> Timeline:
     events per model): dispatch on the exact type in order of frequency, spans as tuples."""
     instances: dict[int, InstanceInfo] = {}
     requests: dict[int, RequestInfo] = {}
-    rows: list[_Row] = []
-    add = rows.append
+    laid = _Laid()
+    add = laid.add
+    lanes, starts, ends, kinds, ids, details = (
+        laid.lane.append,
+        laid.start.append,
+        laid.end.append,
+        laid.kind.append,
+        laid.request.append,
+        laid.detail.append,
+    )
     open_phases: dict[tuple[int, str, str | None], float] = {}
     open_segments: dict[tuple[int, int, bool], tuple[float, str, int]] = {}
     idle_since: dict[int, float] = {}
@@ -332,7 +403,7 @@ def _lay_out(events: Iterable[Event], end_time: float | None) -> Timeline:
     def close_idle(iid: int, t: float) -> None:
         since = idle_since.pop(iid, None)
         if since is not None and t > since:
-            add((iid, since, t, "idle", None, ""))
+            add(iid, since, t, "idle", None, "")
 
     for e in events:
         t = e.t
@@ -349,16 +420,12 @@ def _lay_out(events: Iterable[Event], end_time: float | None) -> Timeline:
             opened = open_segments.pop((rid, e.index, e.background), None)
             start, segment, iid = (t, e.segment, e.instance) if opened is None else opened
             req = requests.get(rid)
-            add(
-                (
-                    iid,
-                    start,
-                    t,
-                    "bg_" + segment if e.background else segment,
-                    rid,
-                    "" if req is None else req.route,
-                )
-            )
+            lanes(iid)  # add(...) inlined: segments are most of the spans
+            starts(start)
+            ends(t)
+            kinds("bg_" + segment if e.background else segment)
+            ids(rid)
+            details("" if req is None else req.route)
             if req is not None:
                 req.cpu_s += e.cpu_s
         elif cls is RequestArrived:
@@ -370,7 +437,7 @@ def _lay_out(events: Iterable[Event], end_time: float | None) -> Timeline:
             iid = e.instance
             req.assigned, req.instance, req.start = t, iid, e.start
             if req.queued < t:
-                add((QUEUE_LANE, req.queued, t, "queued", e.request, req.route))
+                add(QUEUE_LANE, req.queued, t, "queued", e.request, req.route)
             inst = instances.get(iid)
             if inst is not None:
                 inst.served += 1
@@ -414,7 +481,7 @@ def _lay_out(events: Iterable[Event], end_time: float | None) -> Timeline:
             kind = e.phase
             if kind == "code_load":
                 kind = "cache_load" if e.cache_hit else "compile"
-            add((e.instance, start, t, kind, e.request, e.chunk or ""))
+            add(e.instance, start, t, kind, e.request, e.chunk or "")
         elif cls is InstanceReady:
             if e.instance in instances:
                 instances[e.instance].ready = t
@@ -431,7 +498,7 @@ def _lay_out(events: Iterable[Event], end_time: float | None) -> Timeline:
         close_idle(iid, end)
     for (iid, phase, chunk), start in open_phases.items():  # a live stream cut mid-phase
         kind = "compile" if phase == "code_load" else phase
-        add((iid, start, end, kind, None, chunk or ""))
+        add(iid, start, end, kind, None, chunk or "")
     for (rid, _index, background), (start, segment, iid) in open_segments.items():
-        add((iid, start, end, ("bg_" if background else "") + segment, rid, ""))
-    return Timeline(instances, requests, rows, end)
+        add(iid, start, end, ("bg_" if background else "") + segment, rid, "")
+    return Timeline(instances, requests, laid, end)
