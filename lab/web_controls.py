@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import altair as alt
+import pyarrow as pa
 import streamlit as st
 
 from lab import web_state
@@ -226,10 +227,22 @@ def spec_of(chart: alt.TopLevelMixin) -> Spec:
     return chart.to_dict(validate=False)
 
 
+def as_arrow(spec: Spec) -> Spec:
+    """The spec with its datasets as Arrow tables. Streamlit sends every dataset to the browser
+    as Arrow; rows it first turns into a pandas DataFrame, which cost ~50 ms a rerun for the
+    playground's charts (half of a warm rerun), while a table it serialises as it is."""
+    datasets = spec.get("datasets")
+    if not datasets:
+        return spec
+    tables = {name: pa.Table.from_pylist(rows) for name, rows in datasets.items()}
+    return {**spec, "datasets": tables}
+
+
 def show(chart: alt.TopLevelMixin | Spec, key: str) -> Spec:
-    """Draw a chart (an Altair chart, or a spec from ``spec_of``) at the size it asks for."""
+    """Draw a chart (an Altair chart, or a Vega-Lite spec) at the size it asks for; returns
+    the spec (rows inline, for the downloads)."""
     spec = chart if isinstance(chart, dict) else spec_of(chart)
-    st.vega_lite_chart(spec, key=key, width="content")
+    st.vega_lite_chart(as_arrow(spec), key=key, width="content")
     return spec
 
 
