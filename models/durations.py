@@ -19,6 +19,8 @@ import itertools
 import math
 import random
 import re
+from collections.abc import Callable
+from functools import partial
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -101,6 +103,11 @@ class _Dist(BaseModel):
     def sample(self, rng: random.Random) -> float:  # pragma: no cover
         raise NotImplementedError
 
+    def sampler(self, rng: random.Random) -> Callable[[], float]:
+        """``sample`` bound to ``rng``: the same values, drawn without a call through the model
+        where a subclass knows a shorter way (one per request adds up over a million)."""
+        return partial(self.sample, rng)
+
 
 class Constant(_Dist):
     """Always the same value."""
@@ -128,6 +135,11 @@ class Exponential(_Dist):
 
     def sample(self, rng: random.Random) -> float:
         return rng.expovariate(1.0 / self.mean_s) if self.mean_s > 0 else 0.0
+
+    def sampler(self, rng: random.Random) -> Callable[[], float]:
+        if self.mean_s > 0:
+            return partial(rng.expovariate, 1.0 / self.mean_s)
+        return partial(self.sample, rng)
 
 
 class LogNormal(_Dist):

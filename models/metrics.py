@@ -94,7 +94,9 @@ class MetricsCollector:
         self.queued = 0
         self.assigned = {"warm": 0, "cold": 0, "joined": 0}
         self.latency = QuantileSketch()
-        self.ttfb = QuantileSketch()
+        self._ttfb: QuantileSketch | None = None
+        """Time-to-first-byte values, kept apart only once one differs from its latency (until
+        then they are the latency values: no second sketch to fill for every request)."""
         self.instances_started = 0
         self.prewarmed = 0
         self.alive = 0
@@ -115,7 +117,6 @@ class MetricsCollector:
         self.provisioned_s = 0.0
         self.idle_s = 0.0
         self.cache_hits = self.cache_misses = 0
-        self.events = 0
         self.end_time = 0.0
         self._dispatch: dict[type[Event], Callable[[Any], None] | None] = {
             RequestArrived: self._arrived,
@@ -138,13 +139,17 @@ class MetricsCollector:
         }
 
     def handle(self, event: Event) -> None:
-        self.events += 1
         t = event.t
         if t > self.end_time:
             self.end_time = t
         handler = self._dispatch[event.__class__]
         if handler is not None:
             handler(event)
+
+    @property
+    def ttfb(self) -> QuantileSketch:
+        """Time to first byte of every completed request."""
+        return self.latency if self._ttfb is None else self._ttfb
 
     # --- time-weighted counters ---------------------------------------------------------
 
@@ -245,8 +250,15 @@ class MetricsCollector:
             return
         self.completed += 1
         latency = e.t - req.arrived
+        ttfb = req.ttfb
+        if ttfb < 0 or ttfb == latency:  # no early first byte: the ttfb is the latency
+            if self._ttfb is not None:
+                self._ttfb.add(latency)
+        else:
+            if self._ttfb is None:  # the first to differ: every ttfb so far was a latency
+                self._ttfb = self.latency.copy()
+            self._ttfb.add(ttfb)
         self.latency.add(latency)
-        self.ttfb.add(req.ttfb if req.ttfb >= 0 else latency)
         if e.background:
             req.waiting_background = True
         else:

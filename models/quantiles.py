@@ -13,6 +13,7 @@ from array import array
 _RATIO = 1.01
 _LOG_RATIO = math.log(_RATIO)
 _TINY = 1e-9
+_log = math.log
 
 
 class QuantileSketch:
@@ -40,12 +41,23 @@ class QuantileSketch:
                 for v in exact:
                     self._bucket_add(v)
                 self._exact = None
-        else:
-            self._bucket_add(value)
+        else:  # inline: past exact_limit this runs for every request
+            key = -1 if value <= _TINY else int(_log(value / _TINY) / _LOG_RATIO)
+            buckets = self._buckets
+            buckets[key] = buckets.get(key, 0) + 1
 
     def _bucket_add(self, value: float) -> None:
-        key = -1 if value <= _TINY else int(math.log(value / _TINY) / _LOG_RATIO)
+        key = -1 if value <= _TINY else int(_log(value / _TINY) / _LOG_RATIO)
         self._buckets[key] = self._buckets.get(key, 0) + 1
+
+    def copy(self) -> QuantileSketch:
+        """An independent sketch holding the same values."""
+        twin = QuantileSketch(self.exact_limit)
+        twin._exact = None if self._exact is None else array("d", self._exact)
+        twin._sorted = self._sorted
+        twin._buckets = dict(self._buckets)
+        twin.count, twin.total, twin.max = self.count, self.total, self.max
+        return twin
 
     @property
     def mean(self) -> float:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import math
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
 from models.durations import Constant, _Dist
@@ -81,8 +81,9 @@ def _segments_only(plan: list[PlanItem]) -> list[tuple[bool, _Dist]]:
 class _RoutePlan:
     """A route's steps flattened once, so each request only samples durations."""
 
-    def __init__(self, route: Route) -> None:
+    def __init__(self, route: Route, rng: random.Random) -> None:
         self.name = route.name
+        self._rng = rng
         plan = _flatten(route.work)
         flush_at = next((i for i, item in enumerate(plan) if item == _FLUSH), None)
         self.work = _segments_only(plan)
@@ -90,6 +91,11 @@ class _RoutePlan:
         self.background = _segments_only(_flatten(route.background))
         self._fixed_work = self._fixed(self.work)
         self._fixed_background = self._fixed(self.background)
+        # the common one-segment route: its one draw, bound to the stream
+        self._single: tuple[bool, Callable[[], float]] | None = None
+        if self._fixed_work is None and len(self.work) == 1:
+            is_cpu, dist = self.work[0]
+            self._single = (is_cpu, dist.sampler(rng))
 
     @staticmethod
     def _fixed(plan: list[tuple[bool, _Dist]]) -> tuple[Segment, ...] | None:
@@ -97,10 +103,16 @@ class _RoutePlan:
             return tuple((is_cpu, dist.mean) for is_cpu, dist in plan)
         return None
 
-    def sample(self, rng: random.Random) -> tuple[tuple[Segment, ...], tuple[Segment, ...]]:
+    def sample(self) -> tuple[tuple[Segment, ...], tuple[Segment, ...]]:
+        """One request's work and background work, drawn from the route's stream."""
+        rng = self._rng
         work = self._fixed_work
         if work is None:
-            work = tuple([(is_cpu, dist.sample(rng)) for is_cpu, dist in self.work])
+            single = self._single
+            if single is not None:
+                work = ((single[0], single[1]()),)
+            else:
+                work = tuple([(is_cpu, dist.sample(rng)) for is_cpu, dist in self.work])
         background = self._fixed_background
         if background is None:
             background = tuple([(is_cpu, dist.sample(rng)) for is_cpu, dist in self.background])
@@ -157,7 +169,7 @@ def generate_requests(scenario: Scenario, seed: int | None = None) -> Iterator[R
     arrival_rng = random.Random(f"{seed}:arrivals")
     route_rng = random.Random(f"{seed}:routes")
     work_rng = random.Random(f"{seed}:work")
-    plans = [_RoutePlan(route) for route in workload.routes]
+    plans = [_RoutePlan(route, work_rng) for route in workload.routes]
     weights = list(itertools.accumulate(route.weight for route in workload.routes))
     explicit_routes: list[int] | None = None
     explicit = workload.arrivals
@@ -181,5 +193,5 @@ def generate_requests(scenario: Scenario, seed: int | None = None) -> Iterator[R
         else:
             route = choose(range(len(plans)), cum_weights=weights)[0]
         plan = plans[route]
-        work, background = plan.sample(work_rng)
+        work, background = plan.sample()
         yield RequestSpec(rid, t, route, work, background, plan.flush_after)

@@ -136,3 +136,43 @@ def test_quantile_sketch_is_exact_then_within_half_a_percent() -> None:
     for v in values[:999]:
         exact.add(v)
     assert exact.quantile(0.5) == statistics.median(values[:999])
+
+
+def test_a_copied_sketch_is_independent() -> None:
+    sketch = QuantileSketch(exact_limit=3)
+    for v in (1.0, 2.0):
+        sketch.add(v)
+    twin = sketch.copy()
+    for v in (10.0, 20.0, 30.0):  # the original goes over its exact limit, the twin does not
+        sketch.add(v)
+    assert (twin.count, twin.total, twin.quantile(1.0)) == (2, 3.0, 2.0)
+    assert sketch.count == 5 and sketch.quantile(0.0) == pytest.approx(1.0, rel=0.006)
+
+
+def test_ttfb_percentiles_when_only_some_routes_flush_early() -> None:
+    """The collector keeps ttfb apart from latency only once one differs; the figures are the
+    exact percentiles of (first byte - arrival), latency where nothing was flushed."""
+    from models.events import FirstByte, RequestArrived, ResponseSent
+    from models.loading import builtin_scenario
+    from models.run import simulate_model
+
+    result = simulate_model(builtin_scenario("lesson10-app"), "fluid")
+    assert result.events is not None
+    arrived: dict[int, float] = {}
+    first: dict[int, float] = {}
+    ttfb: list[float] = []
+    for e in result.events:
+        if isinstance(e, RequestArrived):
+            arrived[e.request] = e.t
+        elif isinstance(e, FirstByte):
+            first.setdefault(e.request, e.t)
+        elif isinstance(e, ResponseSent):
+            ttfb.append(first.get(e.request, e.t) - arrived[e.request])
+    ttfb.sort()
+    assert len(ttfb) == result.metrics["requests"]["completed"]
+    for name, q in (("p50", 0.5), ("p99", 0.99)):
+        pos = q * (len(ttfb) - 1)
+        low = int(pos)
+        truth = ttfb[low] + (ttfb[min(low + 1, len(ttfb) - 1)] - ttfb[low]) * (pos - low)
+        assert result.metrics["ttfb_ms"][name] == pytest.approx(truth * 1000, abs=0.001)
+    assert result.metrics["ttfb_ms"]["p50"] < result.metrics["latency_ms"]["p50"]

@@ -131,8 +131,8 @@ class LiveServer:
         self.runtimes: dict[str, LiveRuntime] = {}
         self._server: asyncio.Server | None = None
         self._routes = {route.name: i for i, route in enumerate(scenario.workload.routes)}
-        self._plans = [_RoutePlan(route) for route in scenario.workload.routes]
         self._rng = random.Random(f"{scenario.seed}:live-front-door")
+        self._plans = [_RoutePlan(route, self._rng) for route in scenario.workload.routes]
         self._writers: set[asyncio.StreamWriter] = set()
 
     @property
@@ -239,7 +239,7 @@ class LiveServer:
                 raise BadRequest(400, str(exc)) from None
         else:
             plan = self._plans[route]
-            work, background = plan.sample(self._rng)
+            work, background = plan.sample()
             flush = plan.flush_after
         spec = RequestSpec(-1, 0.0, route, work, background, flush)
         user = request.headers.get("x-lab-user")

@@ -45,7 +45,7 @@ from models.policies import RuntimePolicy, effective_keep_alive, runtime_policy
 from models.requests import RequestSpec
 from models.scenario import Scenario
 from models.sim.cache import BytecodeCache
-from models.sim.clock import alarm_at, reserve
+from models.sim.clock import Alarm, alarm_at, alarm_in, reserve
 from models.sim.cpu import CpuShare
 
 STARTING, READY, RECYCLED = 0, 1, 2
@@ -86,10 +86,11 @@ class Instance:
         self.cpu = CpuShare(env, vcpus)
 
 
-class _Flow:
+class _Flow(Alarm):
     """One request's segments (then its background work) on a ready instance, as a callback
-    chain: each segment is one simpy event (a timeout, or the instance's shared-CPU completion)
-    whose callback is this object, so serving a request needs no simpy process of its own."""
+    chain: each segment is one scheduled wake-up (the flow itself, as an ``Alarm``, or the
+    instance's shared-CPU completion) whose callback is this object, so serving a request
+    needs no simpy process, and a segment no simpy event, of its own."""
 
     __slots__ = (
         "background",
@@ -108,6 +109,8 @@ class _Flow:
     def __init__(
         self, run: PlatformRun, request: RequestSpec, inst: Instance, deadline: float
     ) -> None:
+        self._ok = True
+        self._value = None
         self.run = run
         self.request = request
         self.inst = inst
@@ -156,7 +159,8 @@ class _Flow:
         self.finished = finished = seconds <= left
         run_for = seconds if finished else left
         self.used = run_for if is_cpu else 0.0
-        env.timeout(run_for).callbacks.append(self)
+        self.callbacks = [self]
+        alarm_in(env, run_for, self)
 
     def __call__(self, event: simpy.Event) -> None:
         """The segment's event fired."""
@@ -199,6 +203,7 @@ class PlatformRun:
         self.env = simpy.Environment()
         self._phase_rng = random.Random(f"{self.seed}:{model}:phases")
         self.concurrency = platform.concurrency
+        self._prewarm = platform.prewarm
         self.max_duration = platform.max_duration or math.inf
         self.keep_alive = effective_keep_alive(platform.keep_alive_policy, platform.keep_alive)
         # None for the built-in fixed keep-alive, so the default costs nothing per request
@@ -221,6 +226,7 @@ class PlatformRun:
         self.requests_arrived = 0
         self._requests: Iterator[RequestSpec] = iter(())
         self._due: RequestSpec | None = None
+        self._arrival_alarm = Alarm()  # one wake-up at a time: the next arrival
         self._finished = False
 
     @property
@@ -276,7 +282,9 @@ class PlatformRun:
             delay = request.t - env.now
             if delay > 0:
                 self._due = request
-                env.timeout(delay).callbacks.append(self._next_arrivals)
+                alarm = self._arrival_alarm
+                alarm.callbacks = [self._next_arrivals]
+                alarm_in(env, delay, alarm)
                 return
 
     # --- routing -----------------------------------------------------------------------
@@ -324,7 +332,7 @@ class PlatformRun:
             _Flow(self, request, inst, self.env.now + self.max_duration).step()
         else:
             self.env.process(self._serve(request, inst))
-        prewarm = self.platform.prewarm
+        prewarm = self._prewarm
         if (
             prewarm
             and self.free_slots < prewarm * self.concurrency
