@@ -15,6 +15,7 @@ import numpy as np
 from lab.tui.clock import WINDOW_WALL_S, nearest_speed
 from lab.tui.raster import SpanArrays
 from lab.view import Timeline, build_timeline
+from lab.view.frame import FrameIndex
 from models.events import Event
 from models.run import RunResult, simulate
 from models.scenario import Scenario
@@ -37,6 +38,8 @@ class Playback:
     """Each model's spans as arrays, for drawing any window quickly."""
     event_index: dict[str, np.ndarray] = field(default_factory=dict)
     """Each model's event times (sorted, as its events), for ``events_at``."""
+    frames: dict[str, FrameIndex] = field(default_factory=dict)
+    """Each model's ``state_at``, indexed for drawing many instants."""
 
     @property
     def models(self) -> list[str]:
@@ -74,7 +77,8 @@ def playback_of(scenario: Scenario, result: RunResult) -> Playback:
     times = np.unique(np.concatenate([np.zeros(0), *index.values()]))
     end = max((t.end_time for t in timelines.values()), default=0.0)
     spans = {name: SpanArrays.of(t.spans) for name, t in timelines.items()}
-    return Playback(scenario, result, timelines, times.tolist(), end, spans, index)
+    frames = {name: FrameIndex(t) for name, t in timelines.items()}
+    return Playback(scenario, result, timelines, times.tolist(), end, spans, index, frames)
 
 
 class PlaybackCache:

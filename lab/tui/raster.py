@@ -72,6 +72,9 @@ class SpanArrays:
     end: np.ndarray
     kind: np.ndarray
     """``CODE`` of the span's kind (spans of other kinds are left out)."""
+    reach: np.ndarray | None = None
+    """``reach[i]``: the latest end of spans ``0..i``, so a window skips the spans that all
+    ended before it without looking at them (found on first use)."""
 
     @classmethod
     def of(cls, spans: Sequence[Span]) -> SpanArrays:
@@ -91,11 +94,12 @@ class SpanArrays:
     def between(self, t0: float, t1: float) -> SpanArrays:
         """Spans overlapping ``[t0, t1]`` (instants at ``t0`` included)."""
         hi = int(np.searchsorted(self.start, t1, side="right"))
-        end = self.end[:hi]
-        keep = (end > t0) | ((end == t0) & (self.start[:hi] == t0))
-        return SpanArrays(
-            self.lane[:hi][keep], self.start[:hi][keep], end[keep], self.kind[:hi][keep]
-        )
+        if self.reach is None:
+            self.reach = np.maximum.accumulate(self.end) if len(self.end) else self.end
+        lo = min(int(np.searchsorted(self.reach, t0, side="left")), hi)
+        start, end = self.start[lo:hi], self.end[lo:hi]
+        keep = (end > t0) | ((end == t0) & (start == t0))
+        return SpanArrays(self.lane[lo:hi][keep], start[keep], end[keep], self.kind[lo:hi][keep])
 
     def has_lane(self, lane: int) -> bool:
         return bool((self.lane == lane).any())
@@ -105,6 +109,7 @@ _IS_REQUEST = np.array([k in REQUEST_KINDS for k in PRIORITY])
 _IS_COUNTED = np.zeros(max(TIMEOUT, RECYCLED, FAILED) + 1, dtype=bool)
 _IS_COUNTED[: len(PRIORITY)] = _IS_REQUEST
 _IS_PHASE = np.array([k not in REQUEST_KINDS and k != "idle" for k in PRIORITY])
+_IDLE = CODE["idle"]
 
 
 def raster(
@@ -118,28 +123,27 @@ def raster(
     arrays = spans if isinstance(spans, SpanArrays) else SpanArrays.of(spans)
     if not len(arrays.start) or width <= 0 or t1 <= t0 or not rows:
         return Raster(codes, counts)
-    lanes = np.fromiter(rows, dtype=np.int64, count=len(rows))
-    order = np.argsort(lanes)
-    sorted_lanes = lanes[order]
-    pos = np.clip(np.searchsorted(sorted_lanes, arrays.lane), 0, len(lanes) - 1)
-    on_rows = sorted_lanes[pos] == arrays.lane
-    row_of_lane = np.fromiter(rows.values(), dtype=np.int64, count=len(rows))[order]
+    row_all = _rows_of(arrays.lane, rows)
     dt = (t1 - t0) / width
     xs0 = (arrays.start - t0) / dt
     xs1 = (arrays.end - t0) / dt
-    keep = on_rows & (xs1 > 0) & (xs0 < width)
-    row = row_of_lane[pos[keep]]
-    kind = arrays.kind[keep]
+    keep = np.flatnonzero((row_all >= 0) & (xs1 > 0) & (xs0 < width))
+    row = row_all[keep]
+    code = arrays.kind[keep]
     raw0, raw1 = xs0[keep], xs1[keep]
     x0 = np.clip(raw0, 0, width)
     x1 = np.clip(raw1, 0, width)
-    n_kinds = len(PRIORITY)
-    size = n_kinds * n_rows * (width + 1)
+    # one layer per kind present (a window rarely holds more than a few of the kinds)
+    present = np.flatnonzero(np.bincount(code, minlength=len(PRIORITY)))
+    layer_of = np.zeros(len(PRIORITY), dtype=np.int64)
+    layer_of[present] = np.arange(len(present))
+    layers = len(present)
+    size = layers * n_rows * (width + 1)
     # how much of each cell each kind covers (in cells; overlapping requests add up)
     c0 = np.minimum(np.floor(x0), width - 1).astype(np.int64)
     c1 = np.minimum(np.floor(x1), width - 1).astype(np.int64)
     last = np.where(x1 >= width, width, c1)
-    base = (kind * n_rows + row) * (width + 1)
+    base = (layer_of[code] * n_rows + row) * (width + 1)
     same = c0 == last
     split = ~same
     tail = split & (last < width)
@@ -151,26 +155,47 @@ def raster(
     full = np.bincount((base + c0 + 1)[split], minlength=size) - np.bincount(
         (base + last)[split], minlength=size
     )
-    cover = cover.reshape(n_kinds, n_rows, width + 1)
-    cover += np.cumsum(full.reshape(n_kinds, n_rows, width + 1), axis=2)
-    cover = cover[:, :, :width]
-    codes[(cover[CODE["idle"]] > 0)] = CODE["idle"]
-    work_cover = cover * _IS_REQUEST[:, None, None]
-    busy = work_cover.max(axis=0) > 0
-    codes[busy] = work_cover.argmax(axis=0)[busy]
-    phase_weights = (np.arange(1, n_kinds + 1) * _IS_PHASE)[:, None, None]
-    phase_code = ((cover > 0) * phase_weights).max(axis=0)
-    codes[phase_code > 0] = phase_code[phase_code > 0] - 1
+    cover = cover.reshape(layers, n_rows, width + 1)
+    cover += np.cumsum(full.reshape(layers, n_rows, width + 1), axis=2)
+    touched = cover[:, :, :width] > 0
+    kinds = present.tolist()
+    if _IDLE in kinds:
+        codes[touched[kinds.index(_IDLE)]] = _IDLE
+    work = [i for i, k in enumerate(kinds) if _IS_REQUEST[k]]
+    if work:  # the request work that fills most of the cell (the first kind on a tie)
+        work_cover = cover[work, :, :width]
+        busy = touched[work].any(axis=0)
+        codes[busy] = present[work][work_cover.argmax(axis=0)][busy]
+    for i, k in enumerate(kinds):  # phases last, the latest of PRIORITY on top
+        if _IS_PHASE[k]:
+            codes[touched[i]] = k
     # requests in flight at each cell's midpoint
     m0 = np.clip(np.ceil(raw0 - 0.5), 0, width).astype(np.int64)
     m1 = np.clip(np.ceil(raw1 - 0.5), 0, width).astype(np.int64)
-    sel = _IS_REQUEST[kind] & (m1 > m0)
+    sel = _IS_REQUEST[code] & (m1 > m0)
     flat = n_rows * (width + 1)
     cdiff = np.bincount(row[sel] * (width + 1) + m0[sel], minlength=flat) - np.bincount(
         row[sel] * (width + 1) + m1[sel], minlength=flat
     )
     counts = np.cumsum(cdiff.reshape(n_rows, width + 1), axis=1)[:, :width]
     return Raster(codes, counts)
+
+
+def _rows_of(lanes: np.ndarray, rows: dict[int, int]) -> np.ndarray:
+    """Each span's row (-1: its lane has none), through a table when lane ids are compact
+    (instance ids count up from 0; the queue is -1), else by binary search."""
+    keys = np.fromiter(rows, dtype=np.int64, count=len(rows))
+    values = np.fromiter(rows.values(), dtype=np.int64, count=len(rows))
+    lo = min(int(keys.min()), int(lanes.min()))
+    hi = max(int(keys.max()), int(lanes.max()))
+    if hi - lo <= 4 * (len(lanes) + len(keys)) + 1024:
+        table = np.full(hi - lo + 1, -1, dtype=np.int64)
+        table[keys - lo] = values
+        found: np.ndarray = table[lanes - lo]
+        return found
+    order = np.argsort(keys)
+    pos = np.clip(np.searchsorted(keys[order], lanes), 0, len(keys) - 1)
+    return np.where(keys[order][pos] == lanes, values[order][pos], -1)
 
 
 def column(t: float, t0: float, t1: float, width: int) -> int | None:

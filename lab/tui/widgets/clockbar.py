@@ -108,6 +108,10 @@ def _clock_parts(clock: PlaybackClock, busy: str, level: int) -> Parts:
 class ClockBar(Static):
     DEFAULT_CSS = "ClockBar { height: 1; text-wrap: nowrap; text-overflow: ellipsis; }"
 
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.auto_links = False  # no links here: skip restyling every segment on each frame
+
     def show(self, clock: PlaybackClock, title: str, busy: str = "", note: str = "") -> None:
         width = self.content_size.width or None
         self.update(clock_text(clock, title, busy, note, width), layout=False)  # one line

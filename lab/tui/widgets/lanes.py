@@ -1,9 +1,11 @@
 """Instance lanes and the arrival strip, drawn with the Line API.
 
 Both show the same time window, ``[t - window, t]``, right edge = now, and share the label
-column so a request's arrival mark sits straight above where it lands. Rows are computed
-lazily on the first ``render_line`` after the clock moves, for the widget's current width,
-and kept until the next move (so scrolling or a repaint while paused costs nothing).
+column so a request's arrival mark sits straight above where it lands. While they are on view,
+a clock move works out the new rows at once and repaints only those that look different
+(``lab.tui.lane_rows``); most rows of a busy lane look the same from one frame to the next.
+Off view (another screen in front) a move only marks them stale: rows are computed on the
+next ``render_line``, for the widget's width then.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ import math
 from functools import lru_cache
 from typing import ClassVar
 
-from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
@@ -24,16 +25,8 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from lab.tui.arrivals import ArrivalIndex, arrival_strip
-from lab.tui.raster import (
-    RECYCLED,
-    TIMEOUT,
-    Raster,
-    SpanArrays,
-    column,
-    raster,
-    raster_segments,
-    text_strip,
-)
+from lab.tui.lane_rows import LabelKey, LaneRows, RowKey
+from lab.tui.raster import RECYCLED, TIMEOUT, Raster, SpanArrays, column, raster, text_strip
 from lab.view import QUEUE_LANE, Frame, LaneState, Timeline
 
 LABEL_WIDTH = 8
@@ -64,6 +57,15 @@ def _label_strip(lane: int, status: str, count: int, cursor: bool) -> Strip:
     return text_strip(parts, LABEL_WIDTH)
 
 
+def _label_of(key: LabelKey) -> Strip:
+    return _label_strip(*key)
+
+
+def _on_view(widget: Widget) -> bool:
+    """Whether ``widget``'s screen is shown (on top, or under a modal screen)."""
+    return widget.is_mounted and widget.screen.is_current
+
+
 class ArrivalStrip(Widget):
     """One row: every request that arrived in the window, marked by what became of it."""
 
@@ -73,21 +75,43 @@ class ArrivalStrip(Widget):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._index: ArrivalIndex | None = None
         self._window = (0.0, 0.0)
+        self._made: tuple[tuple[float, float, int], bytes, Strip] | None = None
+        """(window and width, its marks, the row) for the last window drawn."""
 
     def set_timeline(self, timeline: Timeline) -> None:
         self._index = ArrivalIndex(timeline)
+        self._made = None
 
     def show(self, t0: float, t1: float) -> None:
+        """Move the window; on view, repaint only if a mark moved."""
         self._window = (t0, t1)
+        if self._index is not None and _on_view(self):
+            before = self._made
+            after = self._row(self.size.width)
+            if before is not None and before[2] is after[2]:
+                return
         self.refresh()
+
+    def _row(self, width: int) -> tuple[tuple[float, float, int], bytes, Strip]:
+        assert self._index is not None
+        made = self._made
+        where = (*self._window, width)
+        if made is None or made[0] != where:
+            t0, t1 = self._window
+            marks = self._index.marks(t0, t1, width - LABEL_WIDTH)
+            key = marks.tobytes()
+            if made is None or made[1] != key or made[0][2] != width:
+                strip = arrival_strip(marks, "arrivals".ljust(LABEL_WIDTH), LABEL_STYLE)
+            else:
+                strip = made[2]
+            self._made = made = (where, key, strip)
+        return made
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         if y != 0 or self._index is None:
             return Strip.blank(width)
-        t0, t1 = self._window
-        marks = self._index.marks(t0, t1, width - LABEL_WIDTH)
-        return arrival_strip(marks, "arrivals".ljust(LABEL_WIDTH), LABEL_STYLE)
+        return self._row(width)[2]
 
 
 class LanesView(ScrollView, can_focus=True):
@@ -119,8 +143,9 @@ class LanesView(ScrollView, can_focus=True):
         self._states: dict[int, LaneState] = {}
         self._raster: Raster | None = None
         self._raster_width = -1
-        self._bodies: list[list[Segment]] = []
-        self._strips: dict[tuple[int, bool, int], Strip] = {}
+        self._rows = LaneRows(_label_of, LABEL_WIDTH)
+        self._keys: dict[int, RowKey] = {}
+        """This frame's key of each row looked at so far."""
         self.arrays = SpanArrays.of([])
         self._spans = self.arrays
         self._bad_ends: list[tuple[float, int]] = []
@@ -157,9 +182,32 @@ class LanesView(ScrollView, can_focus=True):
         self.cursor = min(self.cursor, max(len(lanes) - 1, 0))
         self._states = {lane.instance: lane for lane in frame.lanes}
         self._raster = None
-        self._strips.clear()
+        self._keys = {}
         self._looks = None
         self.virtual_size = Size(self.size.width, len(lanes))
+        if _on_view(self):
+            self._refresh_changed()
+        else:
+            self._repaint()
+
+    def _refresh_changed(self) -> None:
+        """Key this frame's visible rows now and repaint only the rows that changed."""
+        width, focused = self._view_looks()
+        self._ensure_raster(width)
+        top, height = self.scroll_offset.y, self.size.height
+        keys = {row: self._key(row) for row in range(top, min(top + height, len(self.lanes)))}
+        changed = self._rows.changed(keys, (top, height, width, focused, len(self.lanes)))
+        if changed is None:
+            self.refresh()
+            return
+        for row in changed:
+            self.refresh_line(row)
+
+    def _repaint(self) -> None:
+        """Repaint every row (the cursor, the focus or the size changed, or off view)."""
+        self._looks = None
+        self._keys = {}
+        self._rows.forget_drawn()
         self.refresh()
 
     def _compute(self, width: int) -> Raster:
@@ -186,37 +234,54 @@ class LanesView(ScrollView, can_focus=True):
     # --- drawing -------------------------------------------------------------------------
 
     def render_line(self, y: int) -> Strip:
-        if self._looks is None:
-            self._looks = (self.size.width, self.has_focus)
-        width, focused = self._looks
-        row = y + self.scroll_offset.y
+        width, _ = self._view_looks()
+        top = self.scroll_offset.y
+        row = y + top
         if self.timeline is None:
             message = "simulating the run…" if y == 1 else ""
             return text_strip([(" " * LABEL_WIDTH + message, LABEL_STYLE)], width)
         if row >= len(self.lanes):
             return Strip.blank(width)
+        self._ensure_raster(width)
+        key = self._key(row)
+        strip = self._rows.strip(key)
+        if strip is None:  # build every visible row missing at once
+            end = min(top + self.size.height, len(self.lanes))
+            self._rows.build({r: self._key(r) for r in [*range(top, end), row]})
+            strip = self._rows.strip(key)
+            assert strip is not None
+        return strip
+
+    def _view_looks(self) -> tuple[int, bool]:
+        """(width, has focus), looked up once per frame: both walk the DOM."""
+        if self._looks is None:
+            self._looks = (self.size.width, self.has_focus)
+            self._keys = {}
+        return self._looks
+
+    def _ensure_raster(self, width: int) -> None:
         cells = max(width - LABEL_WIDTH, 0)
         if self._raster is None or self._raster_width != cells:
             self._raster, self._raster_width = self._compute(cells), cells
-            self._bodies = raster_segments(self._raster.codes, self._raster.shown)
-            self._strips.clear()
-        cursor = row == self.cursor and focused
-        key = (row, cursor, width)
-        strip = self._strips.get(key)
-        if strip is None:
-            label = self._label(self.lanes[row], cursor)  # LABEL_WIDTH cells
-            strip = Strip([*label, *self._bodies[row]], LABEL_WIDTH + cells)
-            strip = self._strips[key] = strip.crop(0, width)
-        return strip
+            self._rows.set_raster(self._raster)
+            self._keys = {}
 
-    def _label(self, lane: int, cursor: bool) -> Strip:
+    def _key(self, row: int) -> RowKey:
+        """What ``row`` shows this frame (the raster made for the current looks)."""
+        key = self._keys.get(row)
+        if key is None:
+            width, focused = self._view_looks()
+            label = self._label_key(self.lanes[row], row == self.cursor and focused)
+            key = self._keys[row] = self._rows.key(row, label, width)
+        return key
+
+    def _label_key(self, lane: int, cursor: bool) -> LabelKey:
         if lane == QUEUE_LANE:
-            status, count = "queue", len(self.frame.queued) if self.frame else 0
-        else:
-            state = self._states.get(lane)
-            status = state.status if state else "recycled"
-            count = state.concurrency if state else 0
-        return _label_strip(lane, status, count, cursor)
+            return (lane, "queue", len(self.frame.queued) if self.frame else 0, cursor)
+        state = self._states.get(lane)
+        if state is None:
+            return (lane, "recycled", 0, cursor)
+        return (lane, state.status, state.concurrency, cursor)
 
     # --- selection -----------------------------------------------------------------------
 
@@ -225,7 +290,7 @@ class LanesView(ScrollView, can_focus=True):
             return
         self.cursor = max(0, min(len(self.lanes) - 1, self.cursor + delta))
         self.scroll_to_region_if_needed()
-        self.refresh()
+        self._repaint()
 
     def scroll_to_region_if_needed(self) -> None:
         top = self.scroll_offset.y
@@ -243,16 +308,15 @@ class LanesView(ScrollView, can_focus=True):
         row = event.y + self.scroll_offset.y
         if 0 <= row < len(self.lanes):
             self.cursor = row
-            self.refresh()
+            self._repaint()
             self.action_select()
 
     def on_focus(self) -> None:
-        self._looks = None
-        self.refresh()
+        self._repaint()
 
     def on_blur(self) -> None:
-        self._looks = None
-        self.refresh()
+        self._repaint()
 
     def on_resize(self) -> None:
         self._looks = None
+        self._rows.forget_drawn()

@@ -234,6 +234,7 @@ class MetersView(Static):
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.auto_links = False  # no links here: skip restyling every segment on each frame
         self._widest: Meters | None = None
         self._shown: tuple[Meters | None, float | None] = (None, None)
         self._levels: tuple[int, list[int]] | None = None

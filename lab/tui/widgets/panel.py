@@ -11,6 +11,7 @@ from lab.tui.raster import SpanArrays
 from lab.tui.widgets.lanes import ArrivalStrip, LanesView
 from lab.tui.widgets.meters import MetersView
 from lab.view import Frame, Timeline, state_at
+from lab.view.frame import FrameIndex
 from models.run import ModelResult
 from models.scenario import PlatformModel
 
@@ -58,6 +59,7 @@ class ModelPanel(Vertical):
         self.frame: Frame | None = None
         self._platform: PlatformModel | None = None
         self._spans: SpanArrays | None = None
+        self._frames: FrameIndex | None = None
         self._parts: tuple[ArrivalStrip, LanesView, MetersView] | None = None
 
     def compose(self) -> ComposeResult:
@@ -72,10 +74,13 @@ class ModelPanel(Vertical):
         result: ModelResult,
         platform: PlatformModel,
         spans: SpanArrays | None = None,
+        frames: FrameIndex | None = None,
     ) -> None:
-        """Show a run (kept until mounted, if the panel was only just added)."""
+        """Show a run (kept until mounted, if the panel was only just added); ``spans`` and
+        ``frames``: the run's spans and frames indexed for drawing, if made already."""
         self.timeline, self.result = timeline, result
         self._platform, self._spans = platform, spans
+        self._frames = frames if frames is not None and frames.timeline is timeline else None
         if self._parts is not None:
             self._apply_run()
 
@@ -102,7 +107,8 @@ class ModelPanel(Vertical):
     def show(self, t: float, window: float) -> None:
         if self.timeline is None or self.result is None or self._parts is None:
             return
-        self.frame = frame = state_at(self.timeline, t)
+        frames = self._frames
+        self.frame = frame = frames.at(t) if frames is not None else state_at(self.timeline, t)
         t0 = t - window
         arrivals, lanes, meters = self._parts
         arrivals.show(t0, t)

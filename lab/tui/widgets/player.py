@@ -95,6 +95,7 @@ class Player(Vertical):
                 playback.result.models[model],
                 playback.scenario.platforms[model],
                 playback.spans[model],
+                playback.frames.get(model),
             )
         self.clock.end_time = playback.end_time
         self.clock.event_times = playback.event_times
