@@ -7,8 +7,8 @@ from ``lab.view.legend``. Nothing here decides anything a platform decides; it o
 what the events say happened.
 
 Laying out is one lean pass (a run of 10,000 requests is ~100,000 events per model, and the
-web playground lays out two runs on every new setting): spans are kept as rows of plain
-tuples and as numpy columns (``Timeline.columns``, what whole-run aggregates read), and the
+web playground lays out two runs on every new setting): spans are kept as plain columns,
+sorted into numpy arrays (``Timeline.columns``, what whole-run aggregates read), and the
 ``Span`` objects and the time index that a replay needs are only built when first asked for.
 Spans are indexed in time buckets, so ``spans_between(t0, t1)`` is cheap for any window and
 a frame can be drawn at any instant without scanning the whole run.
@@ -186,15 +186,16 @@ class _Laid:
     def columns(self) -> tuple[SpanColumns, list[int]]:
         """The columns sorted by (start, lane), stable (as ``sorted`` with that key), and the
         order that sorts them."""
-        lanes = np.array(self.lane, dtype=np.int64)
-        starts = np.array(self.start, dtype=np.float64)
+        n = len(self.lane)
+        lanes = np.fromiter(self.lane, np.int64, n)
+        starts = np.fromiter(self.start, np.float64, n)
         order = np.lexsort((lanes, starts))  # a stable sort: ties keep the order they closed in
         names = {k: i for i, k in enumerate(dict.fromkeys(self.kind))}
-        codes = np.fromiter(map(names.__getitem__, self.kind), np.int64, len(self.kind))
+        codes = np.fromiter(map(names.__getitem__, self.kind), np.int64, n)
         columns = SpanColumns(
             lanes[order],
             starts[order],
-            np.array(self.end, dtype=np.float64)[order],
+            np.fromiter(self.end, np.float64, n)[order],
             codes[order],
             tuple(names),
         )
@@ -381,7 +382,8 @@ def _event_type(cls: type) -> type | None:
 
 def _lay_out(events: Iterable[Event], end_time: float | None) -> Timeline:
     """One pass over the events. Written for speed (a run of 10,000 requests has ~100,000
-    events per model): dispatch on the exact type in order of frequency, spans as tuples."""
+    events per model): dispatch on the exact type in order of frequency, each span's fields
+    appended to its column."""
     instances: dict[int, InstanceInfo] = {}
     requests: dict[int, RequestInfo] = {}
     laid = _Laid()
@@ -409,10 +411,9 @@ def _lay_out(events: Iterable[Event], end_time: float | None) -> Timeline:
         t = e.t
         if t > last:
             last = t
-        cls = type(e)
-        if cls not in types:
-            types[cls] = _event_type(cls)
-        cls = types[cls]
+        cls = types.get(type(e), Event)
+        if cls is Event:  # a type not seen yet (an unknown one stays None)
+            cls = types[type(e)] = _event_type(type(e))
         if cls is SegmentStarted:
             open_segments[(e.request, e.index, e.background)] = (t, e.segment, e.instance)
         elif cls is SegmentEnded:
