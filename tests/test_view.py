@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
 
-from lab.view import LEGEND, build_timeline, state_at
+from lab.view import LEGEND, Timeline, build_timeline, state_at
 from models.billing import bill
 from models.events import RequestArrived, ResponseSent
 from models.loading import builtin_scenario
@@ -158,3 +159,40 @@ def test_in_flight_matches_requests_assigned_and_not_ended() -> None:
             if r.assigned <= t < r.ended and t >= timeline.instances[r.instance].ready
         )
         assert frame.in_flight == on_instances
+
+
+def test_columns_hold_the_same_spans_and_requests() -> None:
+    """Aggregates read the columns; replays read the spans: both say the same thing."""
+    result = simulate(builtin_scenario("db-api"))
+    timeline = build_timeline(result.models["traditional"])
+    spans = timeline.spans
+    assert spans == sorted(spans, key=lambda s: (s.start, s.lane))
+    c = timeline.columns
+    assert [
+        (lane, start, end, c.kinds[kind])
+        for lane, start, end, kind in zip(
+            c.lane.tolist(), c.start.tolist(), c.end.tolist(), c.kind.tolist(), strict=True
+        )
+    ] == [(s.lane, s.start, s.end, s.kind) for s in spans]
+    assert timeline.span(len(spans) // 2) == spans[len(spans) // 2]
+    assert timeline.has_lane(spans[0].lane) and not timeline.has_lane(10**6)
+    r = timeline.request_columns
+    infos = list(timeline.requests.values())
+    assert r.arrived.tolist() == [i.arrived for i in infos]
+    assert r.ended.tolist() == [i.ended for i in infos]
+    assert list(r.outcome) == [i.outcome for i in infos]
+    assert list(r.start) == [i.start for i in infos]
+    # a timeline made from spans (not laid out from events) is the same timeline
+    again = Timeline(timeline.instances, timeline.requests, spans, timeline.end_time)
+    assert again.spans == spans and again.spans_between(100, 200) == timeline.spans_between(
+        100, 200
+    )
+
+
+def test_an_event_subclass_is_laid_out_as_its_base() -> None:
+    @dataclass(slots=True)
+    class TracedArrival(RequestArrived):
+        trace: str = ""
+
+    timeline = build_timeline([TracedArrival(0.5, 7, "/r", "abc"), ResponseSent(1.0, 7, 0)])
+    assert timeline.requests[7].route == "/r" and timeline.requests[7].outcome == "completed"
