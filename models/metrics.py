@@ -160,25 +160,35 @@ class MetricsCollector:
         if self.alive > self.alive_max:
             self.alive_max = self.alive
 
-    def _flight_change(self, t: float, inst: _Inst, delta: int) -> None:
+    def _flight_up(self, t: float, inst: _Inst) -> None:
+        """A request starts on ``inst`` (apart from ``_flight_down``: each runs per request)."""
         dt = t - self._flight_changed
         self._inflight_integral += self._inflight_total * dt
         self._busy_integral += self._busy_instances * dt
         self._flight_changed = t
         before = inst.inflight
-        inst.inflight += delta
-        self._inflight_total += delta
-        if before == 0 and inst.inflight > 0:
+        inst.inflight = before + 1
+        self._inflight_total += 1
+        if before == 0:
             self._busy_instances += 1
             inst.busy_since = t
             if inst.idle_since >= 0:
                 self.idle_s += t - inst.idle_since
                 inst.idle_since = -1.0
-        elif before > 0 and inst.inflight == 0:
+        if before >= self.concurrency_max:
+            self.concurrency_max = before + 1
+
+    def _flight_down(self, t: float, inst: _Inst) -> None:
+        """A request on ``inst`` ends."""
+        dt = t - self._flight_changed
+        self._inflight_integral += self._inflight_total * dt
+        self._busy_integral += self._busy_instances * dt
+        self._flight_changed = t
+        inst.inflight -= 1
+        self._inflight_total -= 1
+        if inst.inflight == 0:
             self._busy_instances -= 1
             self.provisioned_s += t - max(inst.busy_since, inst.billed_from)
-        if inst.inflight > self.concurrency_max:
-            self.concurrency_max = inst.inflight
 
     # --- handlers -----------------------------------------------------------------------
 
@@ -205,7 +215,7 @@ class MetricsCollector:
         if inst is None:
             inst = self._insts[e.instance] = _Inst()
             inst.billed_from = e.t
-        self._flight_change(e.t, inst, +1)
+        self._flight_up(e.t, inst)
 
     def _starting(self, e: InstanceStarting) -> None:
         self.instances_started += 1
@@ -283,7 +293,7 @@ class MetricsCollector:
         billed_from = req.assigned
         if inst is not None:
             billed_from = max(req.assigned, inst.billed_from)
-            self._flight_change(t, inst, -1)
+            self._flight_down(t, inst)
         self.wall_clock_s += max(0.0, t - billed_from)
         self._alive_integral_at_end = self._alive_integral + self.alive * (t - self._alive_changed)
         self.last_end = t

@@ -189,7 +189,7 @@ def replay_shared(
 
     def end(inst: _Inst, req: list[float], now: float) -> None:
         nonlocal provisioned, wall, in_flight
-        # models.metrics.MetricsCollector._end and _flight_change(-1)
+        # models.metrics.MetricsCollector._end and _flight_down
         billed_from = max(req[4], inst.billed_from)
         inst.inflight -= 1
         in_flight -= 1

@@ -15,21 +15,28 @@ counter); ``tests/test_sim_clock.py`` pins them, so an incompatible simpy fails 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from heapq import heappush
 from typing import Any, cast
 
 import simpy
 from simpy.events import NORMAL
 
+__all__ = ["NORMAL", "Alarm", "alarm_at", "alarm_in", "reserve", "scheduling"]
+
 
 class Alarm:
-    """The least simpy's ``step`` needs of a scheduled event: its callbacks and that it is ok."""
+    """The least simpy's ``step`` needs of a scheduled event: its callbacks and that it is ok.
+
+    Reusable: give it ``callbacks`` again and schedule it again once it has fired (simpy sets
+    them to None as it fires)."""
 
     __slots__ = ("_ok", "_value", "callbacks")
 
-    def __init__(self, callback: Callable[[Any], None]) -> None:
-        self.callbacks: list[Callable[[Any], None]] | None = [callback]
+    def __init__(self, callback: Callable[[Any], None] | None = None) -> None:
+        self.callbacks: list[Callable[[Any], None]] | None = (
+            None if callback is None else [callback]
+        )
         self._ok = True
         self._value = None
 
@@ -48,3 +55,17 @@ def alarm_at(
     placed in the past."""
     queue = cast("list[Any]", env._queue)  # holds simpy events; an Alarm passes for one
     heappush(queue, (at, NORMAL, order, Alarm(callback)))
+
+
+def alarm_in(env: simpy.Environment, delay: float, alarm: Alarm) -> None:
+    """Schedule ``alarm`` ``delay`` seconds from now, ordered exactly as a simpy ``Timeout``
+    made now would be, without making one (the simulator sets one per request segment)."""
+    queue = cast("list[Any]", env._queue)
+    heappush(queue, (env._now + delay, NORMAL, next(env._eid), alarm))
+
+
+def scheduling(env: simpy.Environment) -> tuple[list[Any], Iterator[int]]:
+    """simpy's queue and its order counter, for a loop hot enough to schedule inline what
+    ``alarm_in`` does: ``heappush(queue, (env.now + delay, NORMAL, next(ids), alarm))``; and
+    ``next(ids)`` is ``reserve``."""
+    return cast("list[Any]", env._queue), env._eid

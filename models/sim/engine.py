@@ -18,6 +18,7 @@ import random
 from collections import deque
 from collections.abc import Callable, Generator, Iterator
 from functools import partial
+from heapq import heappush
 from typing import Any, cast
 
 import simpy
@@ -45,7 +46,7 @@ from models.policies import RuntimePolicy, effective_keep_alive, runtime_policy
 from models.requests import RequestSpec
 from models.scenario import Scenario
 from models.sim.cache import BytecodeCache
-from models.sim.clock import Alarm, alarm_at, alarm_in, reserve
+from models.sim.clock import NORMAL, Alarm, alarm_at, alarm_in, scheduling
 from models.sim.cpu import CpuShare
 
 STARTING, READY, RECYCLED = 0, 1, 2
@@ -95,6 +96,8 @@ class _Flow(Alarm):
     __slots__ = (
         "background",
         "deadline",
+        "due",
+        "emit",
         "finished",
         "flush_after",
         "index",
@@ -112,6 +115,7 @@ class _Flow(Alarm):
         self._ok = True
         self._value = None
         self.run = run
+        self.emit = run.emit
         self.request = request
         self.inst = inst
         self.deadline = deadline
@@ -122,21 +126,20 @@ class _Flow(Alarm):
         self.index = 0
         self.finished = True
         self.used = 0.0
+        self.due = 0.0
 
-    def step(self) -> None:
+    def step(self, now: float) -> None:
         """Start the next segment, or finish the response (or the background work)."""
-        run, index = self.run, self.index
-        env, emit = run.env, run.emit
-        now = env.now
+        index, emit = self.index, self.emit
         request, iid = self.request, self.inst.id
         if index == len(self.segments):
             if self.background:
                 emit(BackgroundDone(now, request.id, iid, cut=False))
-                run._release(self.inst)
+                self.run._release(self.inst, now)
                 return
             emit(ResponseSent(now, request.id, iid, bool(request.background)))
             if not request.background:
-                run._release(self.inst)
+                self.run._release(self.inst, now)
                 return
             self.background, self.segments, self.flush_after, index = (
                 True,
@@ -151,6 +154,7 @@ class _Flow(Alarm):
         emit(
             SegmentStarted(now, request.id, iid, "cpu" if is_cpu else "io", index, self.background)
         )
+        run = self.run
         if is_cpu and run._shared_cpu:  # cores shared: the instance's scheduler says when
             self.shared = True
             self.inst.cpu.run(seconds, self.deadline).callbacks.append(self)
@@ -159,32 +163,38 @@ class _Flow(Alarm):
         self.finished = finished = seconds <= left
         run_for = seconds if finished else left
         self.used = run_for if is_cpu else 0.0
+        # wake at now + run_for, as a simpy Timeout set now would (models.sim.clock)
+        self.due = due = now + run_for
         self.callbacks = [self]
-        alarm_in(env, run_for, self)
+        heappush(run._queue_heap, (due, NORMAL, next(run._ids), self))
 
-    def __call__(self, event: simpy.Event) -> None:
-        """The segment's event fired."""
-        run, request, index = self.run, self.request, self.index
-        now, iid = run.env.now, self.inst.id
+    def __call__(self, event: Any) -> None:
+        """The segment's wake-up (or its shared-CPU completion) fired."""
+        request, index = self.request, self.index
         if self.shared:
             self.shared = False
+            now = self.run.env.now
             outcome = cast("tuple[bool, float]", event.value)  # (finished, cpu seconds used)
             self.finished, self.used = outcome
+        else:
+            now = self.due  # the clock's time now, exactly
+        iid = self.inst.id
         is_cpu = self.segments[index][0]
-        run.emit(
+        emit = self.emit
+        emit(
             SegmentEnded(
                 now, request.id, iid, "cpu" if is_cpu else "io", index, self.background, self.used
             )
         )
         if self.finished:
             self.index = index + 1
-            self.step()
+            self.step(now)
             return
         if self.background:
-            run.emit(BackgroundDone(now, request.id, iid, cut=True))
+            emit(BackgroundDone(now, request.id, iid, cut=True))
         else:
-            run.emit(RequestTimedOut(now, request.id, iid))
-        run._release(self.inst)
+            emit(RequestTimedOut(now, request.id, iid))
+        self.run._release(self.inst, now)
 
 
 class PlatformRun:
@@ -201,6 +211,7 @@ class PlatformRun:
         self.emit = emit
         self.seed = scenario.seed if seed is None else seed
         self.env = simpy.Environment()
+        self._queue_heap, self._ids = scheduling(self.env)  # the hot path schedules directly
         self._phase_rng = random.Random(f"{self.seed}:{model}:phases")
         self.concurrency = platform.concurrency
         self._prewarm = platform.prewarm
@@ -284,7 +295,7 @@ class PlatformRun:
                 self._due = request
                 alarm = self._arrival_alarm
                 alarm.callbacks = [self._next_arrivals]
-                alarm_in(env, delay, alarm)
+                alarm_in(env, delay, alarm)  # once per arrival: as a Timeout, without one
                 return
 
     # --- routing -----------------------------------------------------------------------
@@ -297,10 +308,10 @@ class PlatformRun:
             self._policy.on_arrival(now, self.alive * self.concurrency - self.free_slots)
         inst = self._pick()
         if inst is not None:
-            self._assign(request, inst, "warm" if inst.state == READY else "joined")
+            self._assign(request, inst, "warm" if inst.state == READY else "joined", now)
         elif self.platform.max_instances is None or self.alive < self.platform.max_instances:
             inst = self._start_instance("cold")
-            self._assign(request, inst, "cold")
+            self._assign(request, inst, "cold", now)
         elif self.platform.overflow == "queue":
             self._queue.append(request)
             self.emit(RequestQueued(now, request.id))
@@ -323,13 +334,13 @@ class PlatformRun:
             inst.in_heap = True
             heapq.heappush(self._room, inst.id)
 
-    def _assign(self, request: RequestSpec, inst: Instance, start: str) -> None:
+    def _assign(self, request: RequestSpec, inst: Instance, start: str, now: float) -> None:
         inst.inflight += 1
         self.free_slots -= 1
-        self.emit(RequestAssigned(self.env.now, request.id, inst.id, start))
+        self.emit(RequestAssigned(now, request.id, inst.id, start))
         chunk = self._route_chunks[request.route]
         if inst.state == READY and (chunk is None or chunk in inst.loaded):
-            _Flow(self, request, inst, self.env.now + self.max_duration).step()
+            _Flow(self, request, inst, now + self.max_duration).step(now)
         else:
             self.env.process(self._serve(request, inst))
         prewarm = self._prewarm
@@ -340,24 +351,23 @@ class PlatformRun:
         ):
             self._offer(self._start_instance("prewarm"))
 
-    def _release(self, inst: Instance) -> None:
+    def _release(self, inst: Instance, now: float) -> None:
         inst.inflight -= 1
         self.free_slots += 1
         if self._queue:
-            self._assign(self._queue.popleft(), inst, "warm")
+            self._assign(self._queue.popleft(), inst, "warm", now)
             return
         self._offer(inst)
         if inst.inflight == 0:
-            self.emit(InstanceIdle(self.env.now, inst.id))
+            self.emit(InstanceIdle(now, inst.id))
             inst.idle_gen += 1
             if self._policy is not None:
                 self._policy_idle(inst)
                 return
             # the keep-alive timer of this idle stretch, as one alarm per instance (see
             # models.sim.clock): due keep_alive from now, in the order of a timer set now
-            env = self.env
-            inst.expires_at = env.now + self.keep_alive
-            inst.expiry_order = reserve(env)
+            inst.expires_at = now + self.keep_alive
+            inst.expiry_order = next(self._ids)  # reserved: see models.sim.clock
             if not inst.alarm_set:
                 self._set_alarm(inst)
 
@@ -496,4 +506,4 @@ class PlatformRun:
                 yield loading
             else:
                 yield from self._load_chunk(inst, chunk, request.id)
-        _Flow(self, request, inst, deadline).step()
+        _Flow(self, request, inst, deadline).step(env.now)
