@@ -13,8 +13,8 @@ from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
 from lab.format import money, seconds
 from lab.tui.playback import Playback
-from lab.tui.widgets.meters import COMPONENT_LABELS
 from lab.view.bill_share import Share, instance_shares
+from lab.view.legend import bill_label
 from models.events import Event
 
 MAX_EVENT_ROWS = 2000
@@ -30,7 +30,7 @@ def share_text(share: Share | None, of_total: float) -> Text:
     text.append(money(share.total), style="bold #f0c674")
     if of_total > 0:
         text.append(f" ({share.total / of_total:.2%} of {money(of_total)})", style="dim")
-    parts = [f"{COMPONENT_LABELS.get(k, k)} {money(v)}" for k, v in share.components.items()]
+    parts = [f"{bill_label(k)} {money(v)}" for k, v in share.components.items()]
     text.append("\n  " + " · ".join(parts), style="dim")
     return text
 

@@ -11,9 +11,11 @@ from lab.tui.details import InstanceDetailScreen
 from lab.tui.widgets.clockbar import ClockBar
 from lab.tui.widgets.lanes import LanesView
 from lab.tui.widgets.legend import legend_text
-from lab.tui.widgets.meters import MetersView
+from lab.tui.widgets.meters import COMPACT, LONG, SHORT, MetersView, meters_lines
 from lab.tui.widgets.panel import PanelTitle
 from lab.tui.widgets.whatif import WhatIfPanel
+from lab.view import Meters
+from lab.view.legend import BILL_COMPONENTS
 from models.loading import builtin_names, builtin_scenario
 from tests.tui.conftest import make_app, ready
 
@@ -145,3 +147,15 @@ async def test_palette_describes_built_ins_by_their_titles(small) -> None:
         for name in builtin_names():
             title = builtin_scenario(name).title
             assert helps[f"Load scenario: {name}"] == builtin_title(name) == title
+
+
+def test_bill_components_are_named_as_in_every_front_end() -> None:
+    """The long wording is ``lab.view.legend``'s; only the narrow ones abbreviate."""
+    bill = {"active_cpu": 0.5, "provisioned_memory": 0.25, "invocations": 0.25}
+    m = Meters(t=1.0, bill=bill)
+    long = "".join(text for text, _ in meters_lines(m, None, LONG)[1])
+    assert long == " = active CPU 50% + provisioned memory 25% + invocations 25%"
+    assert all(BILL_COMPONENTS[k] in long for k in bill)
+    short = "".join(text for text, _ in meters_lines(m, None, SHORT)[1])
+    assert short == " = CPU 50% + memory 25% + calls 25%"
+    assert "mem 25%" in "".join(text for text, _ in meters_lines(m, None, COMPACT)[1])

@@ -18,26 +18,20 @@ from textual.widgets import Static
 
 from lab.format import count, duration_ms, money, percent
 from lab.view import OUTCOMES, Meters
+from lab.view.legend import bill_label
 
-COMPONENT_LABELS = {
-    "wall_clock": "wall-clock",
-    "active_cpu": "active CPU",
-    "provisioned_memory": "memory",
-    "invocations": "invocations",
-}
-SHORT_LABELS = {
-    "wall_clock": "wall-clock",
-    "active_cpu": "CPU",
-    "provisioned_memory": "memory",
-    "invocations": "calls",
-}
-TINY_LABELS = {
-    "wall_clock": "wall",
-    "active_cpu": "CPU",
-    "provisioned_memory": "mem",
-    "invocations": "req",
-}
 LONG, SHORT, COMPACT = 0, 1, 2
+ABBREVIATED: dict[int, dict[str, str]] = {
+    SHORT: {"active_cpu": "CPU", "provisioned_memory": "memory", "invocations": "calls"},
+    COMPACT: {
+        "wall_clock": "wall",
+        "active_cpu": "CPU",
+        "provisioned_memory": "mem",
+        "invocations": "req",
+    },
+}
+"""Bill components in the shorter wordings, for narrow panels; the long wording, and any
+component not shortened here, is the name every front end uses (``lab.view.legend``)."""
 NOTHING = "–"
 """Shown for p50/p99 until a request has completed."""
 MONEY = "bold #f0c674"
@@ -97,9 +91,8 @@ def _bill(m: Meters, run_total: float | None, level: int, n: _Numbers) -> Line:
 
 def _breakdown(m: Meters, level: int) -> Line:
     total = m.bill_total
-    labels = (COMPONENT_LABELS, SHORT_LABELS, TINY_LABELS)[level]
     parts = [
-        f"{labels.get(k, k)} {percent(v / total, 0)}"  # shares: at most one is 100%
+        f"{component_label(k, level)} {percent(v / total, 0)}"  # shares: at most one is 100%
         for k, v in m.bill.items()
         if total and not (level == COMPACT and round(v / total * 100) == 0)
     ]
@@ -108,6 +101,11 @@ def _breakdown(m: Meters, level: int) -> Line:
     if level == COMPACT:
         return [(" ".join(parts), "dim")]
     return [(" = " + " + ".join(parts), "dim")]
+
+
+def component_label(component: str, level: int = LONG) -> str:
+    """A bill component's name in the wording of ``level``."""
+    return ABBREVIATED.get(level, {}).get(component) or bill_label(component)
 
 
 def _outcomes(m: Meters, level: int) -> Line:

@@ -12,16 +12,15 @@ from lab.tui.widgets.lanes import ArrivalStrip, LanesView
 from lab.tui.widgets.meters import MetersView
 from lab.view import Frame, Timeline, state_at
 from lab.view.frame import FrameIndex
+from lab.view.legend import bill_label
 from models.run import ModelResult
 from models.scenario import PlatformModel
-
-BILLING = {"wall_clock": "wall-clock", "active_cpu": "active CPU"}
 
 
 def panel_titles(model: str, platform: PlatformModel) -> list[str]:
     """The panel's title, longest first: how many requests an instance takes, how it bills."""
     per = "1" if platform.concurrency == 1 else f"≤{platform.concurrency}"
-    billing = BILLING.get(platform.billing, "")
+    billing = bill_label(platform.billing)  # the billing modes are named as bill components
     return [
         f"[b]{model}[/b] [dim]({per}/instance, bills {billing})[/dim]",
         f"[b]{model}[/b] [dim]({per}/inst, bills {billing})[/dim]",
