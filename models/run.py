@@ -99,6 +99,13 @@ def simulate_model(
     emit: Callable[[Event], None]
     if kept is None and sink is None:
         emit = handle
+    elif sink is None and kept is not None:  # the animated run: measure and keep, nothing else
+        keep = kept.append
+
+        def emit(event: Event) -> None:
+            handle(event)
+            keep(event)
+
     else:
         append = kept.append if kept is not None else None
 

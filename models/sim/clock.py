@@ -38,7 +38,12 @@ class Alarm:
             None if callback is None else [callback]
         )
         self._ok = True
-        self._value = None
+        self._value: Any = None
+
+    @property
+    def value(self) -> Any:
+        """What the alarm fired with (as ``simpy.Event.value``)."""
+        return self._value
 
 
 def reserve(env: simpy.Environment) -> int:

@@ -11,8 +11,12 @@ segment joins or leaves; stale timers are ignored by a generation counter.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 import simpy
+
+from models.sim.clock import Alarm, alarm_in
 
 _EPS = 1e-12
 
@@ -20,7 +24,7 @@ _EPS = 1e-12
 class _Job:
     __slots__ = ("deadline", "done_event", "remaining", "work")
 
-    def __init__(self, work: float, deadline: float, done_event: simpy.Event) -> None:
+    def __init__(self, work: float, deadline: float, done_event: Alarm) -> None:
         self.work = work
         self.remaining = work
         self.deadline = deadline
@@ -55,13 +59,21 @@ class CpuShare:
                 job.remaining -= done
         self._last = now
 
-    def run(self, work: float, deadline: float = math.inf) -> simpy.Event:
-        """An event that fires with ``(finished, cpu_seconds_used)``.
+    def run(
+        self,
+        work: float,
+        deadline: float = math.inf,
+        then: Callable[[Any], None] | None = None,
+    ) -> Alarm:
+        """An event that fires with ``(finished, cpu_seconds_used)`` as its ``value``, calling
+        ``then`` (an ``Alarm``, which a simpy process may also yield).
 
         ``finished`` is False when the deadline came first; the segment is then cut.
         """
         self._advance()
-        event = self._env.event()
+        event = Alarm(then)
+        if then is None:
+            event.callbacks = []
         self._jobs.append(_Job(work, deadline, event))
         self._plan()
         return event
@@ -76,9 +88,8 @@ class CpuShare:
             min(job.remaining for job in self._jobs) / rate,
             min(job.deadline for job in self._jobs) - now,
         )
-        timer = self._env.timeout(max(0.0, wait))
         gen = self._gen
-        timer.callbacks.append(lambda _ev: self._wake(gen))
+        alarm_in(self._env, max(0.0, wait), Alarm(lambda _ev: self._wake(gen)))
 
     def _wake(self, gen: int) -> None:
         if gen != self._gen:
@@ -89,10 +100,15 @@ class CpuShare:
         tolerance = _EPS * (1.0 + now)
         for job in self._jobs:
             if job.remaining <= tolerance:
-                job.done_event.succeed((True, job.work))
+                self._done(job.done_event, (True, job.work))
             elif job.deadline <= now + tolerance:
-                job.done_event.succeed((False, job.work - job.remaining))
+                self._done(job.done_event, (False, job.work - job.remaining))
             else:
                 keep.append(job)
         self._jobs = keep
         self._plan()
+
+    def _done(self, event: Alarm, outcome: tuple[bool, float]) -> None:
+        """Fire ``event`` with ``outcome`` as simpy's ``Event.succeed`` would: scheduled now."""
+        event._value = outcome
+        alarm_in(self._env, 0.0, event)

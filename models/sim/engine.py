@@ -157,7 +157,7 @@ class _Flow(Alarm):
         run = self.run
         if is_cpu and run._shared_cpu:  # cores shared: the instance's scheduler says when
             self.shared = True
-            self.inst.cpu.run(seconds, self.deadline).callbacks.append(self)
+            self.inst.cpu.run(seconds, self.deadline, self)
             return
         left = self.deadline - now
         self.finished = finished = seconds <= left
@@ -481,7 +481,7 @@ class PlatformRun:
         used = seconds
         if seconds > 0:
             if self._shared_cpu and inst.state == READY:
-                _finished, used = yield inst.cpu.run(seconds)
+                _finished, used = yield cast("simpy.Event", inst.cpu.run(seconds))  # duck-typed
             else:
                 yield env.timeout(seconds)
         inst.loaded.add(chunk)
