@@ -19,7 +19,7 @@ from __future__ import annotations
 import bisect
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cached_property
 from operator import attrgetter
 
@@ -373,11 +373,15 @@ _EVENT_TYPES = (
     InstanceRecycled,
 )
 """What ``_lay_out`` reads, most frequent first (it tests ``type(e) is ...`` in this order)."""
+_KNOWN = frozenset(_EVENT_TYPES)
 
 
-def _event_type(cls: type) -> type | None:
-    """The event type of ``_EVENT_TYPES`` that ``cls`` is (or derives from)."""
-    return next((known for known in _EVENT_TYPES if issubclass(cls, known)), None)
+def _as_known(event: Event) -> Event | None:
+    """An event of a type derived from one of ``_EVENT_TYPES``, as that type (None if none)."""
+    base = next((known for known in _EVENT_TYPES if isinstance(event, known)), None)
+    if base is None:
+        return None
+    return base(**{f.name: getattr(event, f.name) for f in fields(base)})
 
 
 def _lay_out(events: Iterable[Event], end_time: float | None) -> Timeline:
@@ -399,7 +403,6 @@ def _lay_out(events: Iterable[Event], end_time: float | None) -> Timeline:
     open_phases: dict[tuple[int, str, str | None], float] = {}
     open_segments: dict[tuple[int, int, bool], tuple[float, str, int]] = {}
     idle_since: dict[int, float] = {}
-    types: dict[type, type | None] = {t: t for t in _EVENT_TYPES}
     last = 0.0
 
     def close_idle(iid: int, t: float) -> None:
@@ -411,12 +414,14 @@ def _lay_out(events: Iterable[Event], end_time: float | None) -> Timeline:
         t = e.t
         if t > last:
             last = t
-        cls = types.get(type(e), Event)
-        if cls is Event:  # a type not seen yet (an unknown one stays None)
-            cls = types[type(e)] = _event_type(type(e))
-        if cls is SegmentStarted:
+        if type(e) not in _KNOWN:  # rare: a type derived from a known one, or another
+            known = _as_known(e)
+            if known is None:
+                continue
+            e = known
+        if type(e) is SegmentStarted:
             open_segments[(e.request, e.index, e.background)] = (t, e.segment, e.instance)
-        elif cls is SegmentEnded:
+        elif type(e) is SegmentEnded:
             rid = e.request
             opened = open_segments.pop((rid, e.index, e.background), None)
             start, segment, iid = (t, e.segment, e.instance) if opened is None else opened
@@ -429,9 +434,9 @@ def _lay_out(events: Iterable[Event], end_time: float | None) -> Timeline:
             details("" if req is None else req.route)
             if req is not None:
                 req.cpu_s += e.cpu_s
-        elif cls is RequestArrived:
+        elif type(e) is RequestArrived:
             requests[e.request] = RequestInfo(e.request, e.route, t)
-        elif cls is RequestAssigned:
+        elif type(e) is RequestAssigned:
             req = requests.get(e.request)
             if req is None:
                 req = requests[e.request] = RequestInfo(e.request, "", t)
@@ -446,7 +451,7 @@ def _lay_out(events: Iterable[Event], end_time: float | None) -> Timeline:
                     inst.waiting.append(e.request)
             if iid in idle_since:
                 close_idle(iid, t)
-        elif cls is ResponseSent:
+        elif type(e) is ResponseSent:
             req = requests.get(e.request)
             if req is not None:
                 req.responded, req.outcome = t, "completed"
@@ -454,41 +459,41 @@ def _lay_out(events: Iterable[Event], end_time: float | None) -> Timeline:
                     req.first_byte = t
                 if not e.background:
                     req.ended = t
-        elif cls is InstanceIdle:
+        elif type(e) is InstanceIdle:
             idle_since[e.instance] = t
-        elif cls is FirstByte:
+        elif type(e) is FirstByte:
             if e.request in requests:
                 requests[e.request].first_byte = t
-        elif cls is BackgroundDone:
+        elif type(e) is BackgroundDone:
             if e.request in requests:
                 requests[e.request].ended = t
-        elif cls is RequestQueued:
+        elif type(e) is RequestQueued:
             if e.request in requests:
                 requests[e.request].queued = t
-        elif cls is RequestRejected:
+        elif type(e) is RequestRejected:
             req = requests.setdefault(e.request, RequestInfo(e.request, "", t))
             req.outcome, req.ended = "rejected", t
-        elif cls is RequestTimedOut or cls is RequestFailed:
+        elif type(e) is RequestTimedOut or type(e) is RequestFailed:
             if e.request in requests:
                 req = requests[e.request]
                 req.ended = t
-                req.outcome = "timed_out" if cls is RequestTimedOut else "failed"
-        elif cls is InstanceStarting:
+                req.outcome = "timed_out" if type(e) is RequestTimedOut else "failed"
+        elif type(e) is InstanceStarting:
             instances[e.instance] = InstanceInfo(e.instance, t, e.reason)
-        elif cls is PhaseStarted:
+        elif type(e) is PhaseStarted:
             open_phases[(e.instance, e.phase, e.chunk)] = t
-        elif cls is PhaseEnded:
+        elif type(e) is PhaseEnded:
             start = open_phases.pop((e.instance, e.phase, e.chunk), t)
             kind = e.phase
             if kind == "code_load":
                 kind = "cache_load" if e.cache_hit else "compile"
             add(e.instance, start, t, kind, e.request, e.chunk or "")
-        elif cls is InstanceReady:
+        elif type(e) is InstanceReady:
             if e.instance in instances:
                 instances[e.instance].ready = t
                 if not instances[e.instance].waiting:
                     idle_since[e.instance] = t
-        elif cls is InstanceRecycled:
+        elif type(e) is InstanceRecycled:
             close_idle(e.instance, t)
             if e.instance in instances:
                 instances[e.instance].ended = t
