@@ -1,5 +1,5 @@
 """Lane rows: Strips cached by what they show, and a frame repaints only the rows it changed
-(what is on screen is still what a full repaint draws)."""
+(what is on screen is still what a full repaint draws, lanes, arrivals and meters alike)."""
 
 from __future__ import annotations
 
@@ -47,5 +47,9 @@ async def test_frames_repaint_changed_rows_and_match_a_full_repaint(small) -> No
         shown = app.export_screenshot()
         for view in lanes:
             view.refresh()
+        await pilot.pause()
+        assert app.export_screenshot() == shown
+        for widget in screen.walk_children():  # the meters and the arrivals too
+            widget.refresh()
         await pilot.pause()
         assert app.export_screenshot() == shown

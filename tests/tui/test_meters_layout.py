@@ -4,6 +4,10 @@ that names its event, the details' hint and footer key, the palette's scenario t
 
 from __future__ import annotations
 
+import pytest
+from textual.app import App, ComposeResult
+from textual.visual import Visual
+
 from lab.format import clock as clock_reading
 from lab.format import count
 from lab.tui.commands import ScenarioCommands, builtin_title
@@ -11,6 +15,7 @@ from lab.tui.details import InstanceDetailScreen
 from lab.tui.widgets.clockbar import ClockBar
 from lab.tui.widgets.lanes import LanesView
 from lab.tui.widgets.legend import legend_text
+from lab.tui.widgets.line_static import LineStatic
 from lab.tui.widgets.meters import COMPACT, LONG, SHORT, MetersView, meters_lines
 from lab.tui.widgets.panel import PanelTitle
 from lab.tui.widgets.whatif import WhatIfPanel
@@ -159,3 +164,33 @@ def test_bill_components_are_named_as_in_every_front_end() -> None:
     short = "".join(text for text, _ in meters_lines(m, None, SHORT)[1])
     assert short == " = CPU 50% + memory 25% + calls 25%"
     assert "mem 25%" in "".join(text for text, _ in meters_lines(m, None, COMPACT)[1])
+
+
+@pytest.mark.parametrize("size", [(100, 30), (44, 30)])  # at 44 columns some lines wrap
+async def test_meters_drawn_line_by_line_look_as_the_whole_text(small, size) -> None:
+    app = make_app(small)
+    async with app.run_test(size=size) as pilot:
+        screen = await ready(pilot)
+        for t in (0.0, 2.0, 2.5, 40.0):
+            screen.seek(t)
+            await pilot.pause()
+            for view in screen.query(MetersView):
+                width, height = view.size
+                whole = Visual.to_strips(view, view.text, width, height, view.visual_style)
+                assert [view.render_line(y) for y in range(len(whole))] == whole
+
+
+async def test_a_line_that_wraps_is_laid_out_with_the_whole_text() -> None:
+    class One(App[None]):
+        def compose(self) -> ComposeResult:
+            yield LineStatic(id="lines")
+
+    async with One().run_test(size=(12, 6)) as pilot:
+        view = pilot.app.query_one(LineStatic)
+        for lines in ([[("short", "bold")], [("one two three four", "dim")]], [[("a", "")]] * 3):
+            view.set_lines(lines)
+            await pilot.pause()
+            width, height = view.size
+            whole = Visual.to_strips(view, view.text, width, height, view.visual_style)
+            assert [view.render_line(y) for y in range(len(whole))] == whole
+            assert view._row_a_line == (len(whole) == len(lines))

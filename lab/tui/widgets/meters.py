@@ -13,10 +13,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import replace
 
-from textual.content import Content
-from textual.widgets import Static
-
 from lab.format import count, duration_ms, money, percent
+from lab.tui.widgets.line_static import LineStatic
 from lab.view import OUTCOMES, Meters
 from lab.view.legend import bill_label
 
@@ -190,21 +188,8 @@ def fitting_levels(widest: Meters, run_total: float | None, width: int | None) -
     ]
 
 
-def meters_text(
-    meters: Meters | None, run_total: float | None, levels: int | Sequence[int] = LONG
-) -> Content:
-    """Six short lines; ``run_total`` is the whole run's bill from the simulator. (Textual
-    ``Content`` rather than a Rich ``Text``: a third of the cost per frame, no conversion.)"""
-    parts: list[str | tuple[str, str]] = []
-    for i, line in enumerate(meters_lines(meters or Meters(t=0.0), run_total, levels)):
-        if i:
-            parts.append("\n")
-        parts.extend(line)
-    return Content.assemble(*parts)
-
-
 def _shown_values(m: Meters | None) -> tuple[object, ...]:
-    """Everything ``meters_text`` shows of ``m`` (not its instant)."""
+    """Everything the meters show of ``m`` (not its instant)."""
     if m is None:
         return ()
     return (
@@ -224,11 +209,8 @@ def _shown_values(m: Meters | None) -> tuple[object, ...]:
     )
 
 
-class MetersView(Static):
-    """Meters at the clock's time, for one platform model."""
-
-    text = Content()
-    """What is on show (tests read it)."""
+class MetersView(LineStatic):
+    """Meters at the clock's time, for one platform model (``text``: what is on show)."""
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
@@ -254,8 +236,7 @@ class MetersView(Static):
         key = (*self._levels[1], run_total, _shown_values(meters))
         if key != self._key:  # meters move with events, not with every frame
             self._key = key
-            self.text = meters_text(meters, run_total, self._levels[1])
-            self.update(self.text, layout=False)
+            self.set_lines(meters_lines(meters or Meters(t=0.0), run_total, self._levels[1]))
 
     def on_resize(self) -> None:
         self.show(*self._shown)
