@@ -73,8 +73,13 @@ class ArrivalIndex:
 
 
 def arrival_strip(marks: np.ndarray, label: str, label_style: Style) -> Strip:
+    """The label, then a run of marks per stretch of equal ones (segments merged as
+    ``Strip.simplify`` merges them: the same strip as a segment per cell, made faster)."""
     parts: list[tuple[str, Style]] = [(label, label_style)]
     blank = Style()
-    for m in marks.tolist():
-        parts.append((" ", blank) if m < 0 else (MARKS[m][1], STYLES[m]))
+    if len(marks):
+        starts = np.flatnonzero(np.diff(marks, prepend=marks[0] - 1))
+        lengths = np.diff(starts, append=len(marks)).tolist()
+        for m, n in zip(marks[starts].tolist(), lengths, strict=True):
+            parts.append((" " * n, blank) if m < 0 else (MARKS[m][1] * n, STYLES[m]))
     return text_strip(parts, len(label) + len(marks)).simplify()

@@ -18,7 +18,7 @@ from typing import ClassVar
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -183,25 +183,25 @@ class LanesView(ScrollView, can_focus=True):
         self._states = {lane.instance: lane for lane in frame.lanes}
         self._raster = None
         self._keys = {}
-        self._looks = None
-        self.virtual_size = Size(self.size.width, len(lanes))
+        size = self.size
+        self._looks = (size.width, self.has_focus)
+        self.virtual_size = Size(size.width, len(lanes))
         if _on_view(self):
-            self._refresh_changed()
+            self._refresh_changed(size.height)
         else:
             self._repaint()
 
-    def _refresh_changed(self) -> None:
+    def _refresh_changed(self, height: int) -> None:
         """Key this frame's visible rows now and repaint only the rows that changed."""
         width, focused = self._view_looks()
         self._ensure_raster(width)
-        top, height = self.scroll_offset.y, self.size.height
+        top = self.scroll_offset.y
         keys = {row: self._key(row) for row in range(top, min(top + height, len(self.lanes)))}
         changed = self._rows.changed(keys, (top, height, width, focused, len(self.lanes)))
         if changed is None:
             self.refresh()
-            return
-        for row in changed:
-            self.refresh_line(row)
+        elif changed:  # one refresh for them all (each walks the DOM), as refresh_line would
+            self.refresh(*(Region(0, row - top, width, 1) for row in changed))
 
     def _repaint(self) -> None:
         """Repaint every row (the cursor, the focus or the size changed, or off view)."""

@@ -39,12 +39,10 @@ def assemble(lines: Sequence[Line]) -> Content:
 class LineStatic(Static):
     """Shows ``set_lines(...)``; ``text`` is the whole of it as one Content."""
 
-    text = Content()
-    """What is on show (tests read it)."""
-
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._lines: tuple[Line, ...] = ()
+        self._text: Content | None = None
         self._rendered: LRUCache[tuple[Line, int, Style], list[Strip]] = LRUCache(CACHE_SIZE)
         self._rows: tuple[tuple[tuple[Line, ...], int, int, Style], list[Strip]] | None = None
         self._row_a_line = False
@@ -53,14 +51,21 @@ class LineStatic(Static):
     def set_lines(self, lines: Sequence[Sequence[tuple[str, str]]]) -> None:
         new = tuple(tuple(line) for line in lines)
         before, self._lines = self._lines, new
-        self.text = assemble(new)
+        self._text = None
         if not self._row_a_line or len(before) != len(new) or self.text_selection is not None:
             self.refresh()
             return
         width = self.size.width
-        for y, (old, line) in enumerate(zip(before, new, strict=True)):
-            if old != line:
-                self.refresh(Region(0, y, width, 1))
+        changed = [y for y, (old, line) in enumerate(zip(before, new, strict=True)) if old != line]
+        if changed:  # one refresh for them all: each walks the DOM
+            self.refresh(*(Region(0, y, width, 1) for y in changed))
+
+    @property
+    def text(self) -> Content:
+        """What is on show, as one Content (assembled when asked: tests read it)."""
+        if self._text is None:
+            self._text = assemble(self._lines)
+        return self._text
 
     def render(self) -> Content:
         return self.text
