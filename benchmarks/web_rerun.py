@@ -8,15 +8,18 @@ what-if knob moves, up to the last chart handed to the front end:
 * **warm**: the default scenario, the knob moved between two settings already simulated
   (every simulation is cached by scenario), so the rerun only redraws. Target < 300 ms.
 * **fresh 10k**: the ``db-api`` scenario with 10,000 requests, caches cleared before every
-  run, so the rerun simulates both models, lays out both timelines and draws. Target < 1.5 s.
+  run, so the rerun simulates both models (side by side, one worker process each), lays out
+  both timelines and draws. Target < 1.5 s.
 * **fresh 10k, AI streaming** (reported, no target): the default scenario at 10,000 requests,
   80 work segments per request (1.7 million events per model): simulator-bound.
 
 ``--no-streaming`` leaves out the AI streaming case (about a minute). ``--stages`` also times
 the stages of a fresh 10k rerun one by one, outside Streamlit, with the same functions the page
 calls (CPU seconds, medians): simulating both models (``models``), laying out both runs,
-aggregating what the playground draws, writing the chart specs; what a rerun costs beyond
-their sum is Streamlit and the page script.
+aggregating what the playground draws, writing the chart specs; and, in wall time, what the
+page does for the first two: both models simulated and laid out at once in two worker
+processes (``lab.side_by_side``). What a rerun costs beyond the stages is Streamlit and the
+page script.
 
 With ``--browser`` it also measures what a user sees: a real Chromium (``/usr/bin/chromium``)
 on ``streamlit run``, from the key press on the slider to the new number on the page.
@@ -109,12 +112,12 @@ def fresh(repeats: int, name: str, requests: int, label: str) -> list[float]:
 
 def stages(repeats: int) -> dict[str, list[float]]:
     """The fresh 10k rerun's work, stage by stage (process CPU seconds)."""
-    from lab import web_state
+    from lab import side_by_side, web_state
     from lab.view.whatif import COMPARED, with_compared_models
     from models.loading import builtin_scenario
     from models.run import simulate
 
-    web_state.settle_heap()  # as the app does on its first run
+    web_state.settle_heap()  # as the app does on its first run (it starts the workers too)
     base = builtin_scenario("db-api").with_changes(**{"workload.requests": 10_000})
     base = with_compared_models(base)
     out: dict[str, list[float]] = {}
@@ -132,6 +135,11 @@ def stages(repeats: int) -> dict[str, list[float]]:
         view = timed("aggregate", lambda r=result, t=timelines: web_state.aggregate(r, t))
         timed("chart_specs", lambda v=view: web_state.chart_specs(v))
         del result, timelines
+        # what the page does instead of the first two: both at once, in two worker processes
+        # (wall time: the work is in the workers; lab.side_by_side)
+        start = time.perf_counter()
+        side_by_side.run_laid_out(scenario, COMPARED)
+        out.setdefault("side_by_side_wall", []).append(time.perf_counter() - start)
     return out
 
 
@@ -253,8 +261,14 @@ def main() -> None:
         return
     for name, row in report.items():
         if name == "fresh_10k_stages_cpu_s":
-            parts = "  ".join(f"{stage} {cpu:.3f}" for stage, cpu in row.items())
-            print(f"{'fresh_10k stages (cpu)':24} {parts}  sum {sum(row.values()):.3f} s")
+            cpu_parts = {k: v for k, v in row.items() if not k.endswith("_wall")}
+            parts = "  ".join(f"{stage} {cpu:.3f}" for stage, cpu in cpu_parts.items())
+            print(f"{'fresh_10k stages (cpu)':24} {parts}  sum {sum(cpu_parts.values()):.3f} s")
+            for stage, wall in row.items():
+                if stage.endswith("_wall"):
+                    print(
+                        f"{'':24} {stage[: -len('_wall')]} (simulate + lay out) {wall:.3f} s wall"
+                    )
             continue
         target = row.get("target_s")
         verdict = "" if target is None else ("  ok" if row["median_s"] < target else "  SLOW")

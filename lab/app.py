@@ -2,7 +2,8 @@
 
 A thin router: page config, session state (the built-in default scenario is loaded on first
 visit) and the navigation. Each page is its own module in ``lab/pages/``. The first run also
-settles the heap for the collector (``web_state.settle_heap``).
+settles the heap for the collector and starts the workers that simulate the compared models
+side by side (``web_state.settle_heap``).
 """
 
 from __future__ import annotations

@@ -5,8 +5,9 @@ simulations, kept so a rerun with the same scenario costs nothing.
   ``st.session_state``; ``current_scenario()`` is the base with the knobs applied
   (``lab.view.whatif``), the one every page shows.
 * Simulations are cached keyed by the frozen ``Scenario`` (hashed by its ``fingerprint()``):
-  the full run with its events in ``st.cache_resource`` (read-only, and too big to copy on
-  every hit), and what the playground draws, already aggregated, in ``st.cache_data``.
+  what the playground draws, already aggregated, in ``st.cache_data`` (both models simulated
+  side by side in worker processes, ``lab.side_by_side``), and a replayed model's run with
+  its events in ``st.cache_resource`` (read-only, and too big to copy on every hit).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 import streamlit as st
 
+from lab.side_by_side import run_laid_out, warm_up
 from lab.view import Timeline, build_timeline
 from lab.view.series import (
     LaneBins,
@@ -33,7 +35,7 @@ from lab.view.series import (
 from lab.view.sweep import ModelCost, SweepPoint, cpu_share_sweep, monthly_costs
 from lab.view.whatif import COMPARED, Knobs, apply_knobs, read_knobs, with_compared_models
 from models.loading import DEFAULT_SCENARIO, builtin_scenario
-from models.run import RunResult, simulate
+from models.run import RunResult, simulate, simulate_model
 from models.scenario import Scenario
 
 BASE = "lab.base"
@@ -76,6 +78,7 @@ def settle_heap() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
+    warm_up()  # and start the side-by-side workers while the first page draws
 
 
 # --- session state ----------------------------------------------------------------------
@@ -151,17 +154,18 @@ def _applied(scenario: Scenario, values: Knobs) -> Scenario:
 # --- simulations ------------------------------------------------------------------------
 
 
-@st.cache_resource(max_entries=3, hash_funcs=HASH_FUNCS, show_spinner=False)
 def run(scenario: Scenario) -> RunResult:
-    """Traditional and fluid on the same requests, events kept (for timelines and replays).
-    Few entries: a 10,000-request streaming run keeps millions of events."""
+    """Traditional and fluid on the same requests, events kept, in this process (what the
+    playground's stages cost one after the other; ``benchmarks/web_rerun.py --stages``)."""
     return simulate(scenario, models=COMPARED)
 
 
 @st.cache_resource(max_entries=2, hash_funcs=HASH_FUNCS, show_spinner=False)
 def replay_timeline(scenario: Scenario, model: str) -> Timeline:
-    """A model's run laid out for replay, with its running meters."""
-    return build_timeline(run(scenario).models[model])
+    """A model's run laid out for replay, with its running meters (which need its events:
+    simulated here, only the model replayed). Few entries: a 10,000-request streaming run
+    keeps millions of events."""
+    return build_timeline(simulate_model(scenario, model))
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,8 +230,8 @@ def chart_specs(view: PlaygroundView) -> dict[str, dict[str, Any]]:
 
 @st.cache_data(max_entries=16, hash_funcs=HASH_FUNCS, show_spinner=False)
 def playground_view(scenario: Scenario) -> PlaygroundView:
-    result = run(scenario)
-    return aggregate(result, lay_out(result))
+    """Both models simulated and laid out side by side (``lab.side_by_side``), aggregated."""
+    return aggregate(*run_laid_out(scenario, COMPARED))
 
 
 @st.cache_data(max_entries=16, hash_funcs=HASH_FUNCS, show_spinner=False)

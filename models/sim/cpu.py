@@ -53,9 +53,11 @@ class CpuShare:
 
     def _advance(self) -> None:
         now = self._env.now
-        if self._jobs and now > self._last:
-            done = (now - self._last) * self._rate()
-            for job in self._jobs:
+        jobs = self._jobs
+        if jobs and now > self._last:
+            n = len(jobs)
+            done = (now - self._last) * (1.0 if n <= self.vcpus else self.vcpus / n)
+            for job in jobs:
                 job.remaining -= done
         self._last = now
 
@@ -82,12 +84,17 @@ class CpuShare:
         self._gen += 1
         if not self._jobs:
             return
+        jobs = self._jobs
         now = self._env.now
         rate = self._rate()
-        wait = min(
-            min(job.remaining for job in self._jobs) / rate,
-            min(job.deadline for job in self._jobs) - now,
-        )
+        if len(jobs) == 1:  # the common case, without two generators (same arithmetic)
+            job = jobs[0]
+            wait = min(job.remaining / rate, job.deadline - now)
+        else:
+            wait = min(
+                min([job.remaining for job in jobs]) / rate,
+                min([job.deadline for job in jobs]) - now,
+            )
         gen = self._gen
         alarm_in(self._env, max(0.0, wait), Alarm(lambda _ev: self._wake(gen)))
 
