@@ -10,24 +10,29 @@ What comes back from a worker is the model's measured result *without* its event
 thousand event objects would take longer to pickle and unpickle than to simulate again. Views
 that need the events themselves (the replay's running meters) simulate in-process.
 
-The workers come from a ``forkserver`` (never a fork of the multi-threaded Streamlit server)
-that has imported the simulator once, so a task starts in milliseconds; the pool is started
-ahead of the first request by ``warm_up()``. If a pool cannot be had (one core, a platform
-without ``forkserver``, a worker that died), the models run one after the other in this
-process: same results, only slower. Results are identical either way: a run depends only on
-its scenario and seed.
+The workers are plain child processes (``python -m lab.side_by_side``) talking pickles over
+their stdin and stdout, not a ``multiprocessing`` pool: those re-run the parent's
+``__main__`` in every worker, and under Streamlit ``__main__`` is the page script itself.
+They start ahead of the first request (``warm_up()``), serve one session at a time (another
+session meanwhile simulates in its own thread), and end with their parent (their stdin
+closes). If a worker cannot be had (one core) or fails, the models run one after the other in
+this process: same results, only slower. Results are identical either way: a run depends only
+on its scenario and seed.
 """
 
 from __future__ import annotations
 
+import atexit
 import gc
 import logging
-import multiprocessing
 import os
+import pickle
+import struct
+import subprocess
+import sys
 import threading
 from collections.abc import Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from typing import IO, Any
 
 from lab.view import Timeline, build_timeline
 from models.run import ModelResult, RunResult, simulate_model
@@ -35,12 +40,8 @@ from models.scenario import Scenario
 
 log = logging.getLogger(__name__)
 
-_PRELOAD = ["lab.side_by_side"]
-"""Imported once by the fork server, so every worker starts with the simulator loaded."""
-
-_lock = threading.Lock()
-_pool: ProcessPoolExecutor | None = None
-_unavailable = False
+WORKERS = 2
+_HEADER = struct.Struct("!Q")
 
 
 def laid_out(scenario: Scenario, model: str) -> tuple[ModelResult, Timeline]:
@@ -55,18 +56,14 @@ def run_laid_out(
     scenario: Scenario, models: Sequence[str]
 ) -> tuple[RunResult, dict[str, Timeline]]:
     """Each of ``models`` simulated and laid out, in parallel where the machine allows."""
-    pool = _get_pool() if len(models) > 1 else None
     outcomes: dict[str, tuple[ModelResult, Timeline]] = {}
-    if pool is not None:
+    if len(models) > 1 and _busy.acquire(blocking=False):
         try:
-            futures: dict[str, Future[tuple[ModelResult, Timeline]]] = {
-                model: pool.submit(laid_out, scenario, model) for model in models
-            }
-            outcomes = {model: future.result() for model, future in futures.items()}
-        except (BrokenProcessPool, OSError, RuntimeError) as exc:
-            log.warning("side-by-side workers failed (%s); simulating in this process", exc)
-            _discard_pool()
-            outcomes = {}
+            workers = _workers()
+            if workers:
+                outcomes = _in_workers(workers, scenario, models)
+        finally:
+            _busy.release()
     for model in models:
         if model not in outcomes:
             outcomes[model] = laid_out(scenario, model)
@@ -77,45 +74,137 @@ def run_laid_out(
 
 
 def warm_up() -> None:
-    """Start the workers now (in the background), so the first new setting does not wait."""
-    pool = _get_pool()
-    if pool is not None:
-        for _ in range(_WORKERS):
-            pool.submit(os.getpid)
+    """Start the workers now, so the first new setting does not wait for them."""
+    with _busy:
+        _workers()
 
 
-_WORKERS = 2
+# --- the workers ----------------------------------------------------------------------------
 
 
-def _get_pool() -> ProcessPoolExecutor | None:
-    global _pool, _unavailable
-    with _lock:
-        if _pool is not None or _unavailable:
-            return _pool
-        if (os.cpu_count() or 1) < 2 or "forkserver" not in multiprocessing.get_all_start_methods():
-            _unavailable = True
-            return None
+class _Worker:
+    """One child process; ``ask`` sends it a job, ``answer`` reads what it sent back."""
+
+    def __init__(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "lab.side_by_side"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+
+    def ask(self, job: tuple[Scenario, str]) -> None:
+        assert self.process.stdin is not None
+        _send(self.process.stdin, job)
+
+    def answer(self) -> tuple[ModelResult, Timeline]:
+        assert self.process.stdout is not None
+        ok, value = _receive(self.process.stdout)
+        if not ok:
+            raise RuntimeError(f"worker failed: {value}")
+        return value  # type: ignore[no-any-return]
+
+    def stop(self) -> None:
+        for pipe in (self.process.stdin, self.process.stdout):
+            if pipe is not None:
+                try:
+                    pipe.close()
+                except OSError:  # a worker that died leaves a pipe that cannot flush
+                    pass
         try:
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(_PRELOAD)
-            _pool = ProcessPoolExecutor(_WORKERS, mp_context=context, initializer=_settle)
-        except (OSError, ValueError) as exc:  # pragma: no cover - platform specific
+            self.process.wait(timeout=2)
+        except subprocess.TimeoutExpired:  # pragma: no cover - a worker stuck in a job
+            self.process.kill()
+
+
+_busy = threading.Lock()
+"""Held while a session uses the workers (and while they start)."""
+_pool: list[_Worker] = []
+_unavailable = False
+
+
+def _workers() -> list[_Worker]:
+    """The running workers (started on first use); empty where none can be had."""
+    global _unavailable
+    if _unavailable:
+        return []
+    if not _pool:
+        if (os.cpu_count() or 1) < 2:
+            _unavailable = True
+            return []
+        try:
+            _pool.extend(_Worker() for _ in range(WORKERS))
+        except OSError as exc:  # pragma: no cover - no processes to be had
             log.warning("no side-by-side workers (%s); simulating in this process", exc)
             _unavailable = True
-        return _pool
+            _discard()
+    return _pool
 
 
-def _discard_pool() -> None:
-    global _pool
-    with _lock:
-        if _pool is not None:
-            _pool.shutdown(wait=False, cancel_futures=True)
-        _pool = None
+def _in_workers(
+    workers: list[_Worker], scenario: Scenario, models: Sequence[str]
+) -> dict[str, tuple[ModelResult, Timeline]]:
+    """Up to one model per worker, all at once; what is left runs here after."""
+    jobs = list(zip(workers, models, strict=False))
+    try:
+        for worker, model in jobs:
+            worker.ask((scenario, model))
+        return {model: worker.answer() for worker, model in jobs}
+    except (OSError, EOFError, RuntimeError, pickle.PickleError) as exc:
+        log.warning("side-by-side workers failed (%s); simulating in this process", exc)
+        _discard()  # a worker left mid-answer cannot be trusted: start afresh next time
+        return {}
 
 
-def _settle() -> None:
-    """In each worker: collect rarely while a run piles up its events (see
-    ``lab.web_state.settle_heap`` for the measurements behind these thresholds)."""
+def _discard() -> None:
+    while _pool:
+        _pool.pop().stop()
+
+
+atexit.register(_discard)
+
+
+def _send(pipe: IO[bytes], value: Any) -> None:
+    data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    pipe.write(_HEADER.pack(len(data)))
+    pipe.write(data)
+    pipe.flush()
+
+
+def _receive(pipe: IO[bytes]) -> Any:
+    header = pipe.read(_HEADER.size)
+    if len(header) < _HEADER.size:
+        raise EOFError("the worker has gone")
+    (size,) = _HEADER.unpack(header)
+    data = pipe.read(size)
+    if len(data) < size:
+        raise EOFError("the worker has gone")
+    return pickle.loads(data)
+
+
+def serve(jobs: IO[bytes], answers: IO[bytes]) -> None:
+    """A worker's life: lay out each job it is sent, until its parent closes the pipe."""
     gc.collect()
     gc.freeze()
-    gc.set_threshold(50_000, 20, 20)
+    gc.set_threshold(50_000, 20, 20)  # as lab.web_state.settle_heap, for the same reason
+    while True:
+        try:
+            scenario, model = _receive(jobs)
+        except EOFError:
+            return
+        try:
+            answer: tuple[bool, Any] = (True, laid_out(scenario, model))
+        except Exception as exc:  # reported to the parent, which falls back
+            answer = (False, f"{type(exc).__name__}: {exc}")
+        _send(answers, answer)
+
+
+def _main() -> None:
+    """Answers go out on the original stdout; anything printed goes to stderr instead."""
+    answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    serve(sys.stdin.buffer, answers)
+
+
+if __name__ == "__main__":
+    _main()

@@ -3,7 +3,6 @@ same runs give in this process, and a missing or broken pool falls back to this 
 
 from __future__ import annotations
 
-from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 import numpy as np
@@ -41,8 +40,9 @@ def _same_as_in_process(scenario: Any, run: Any, timelines: Any) -> None:
 
 
 def test_workers_give_what_this_process_gives(scenario: Any) -> None:
-    if side_by_side._get_pool() is None:
-        pytest.skip("this machine has one core or no forkserver: nothing runs in parallel")
+    side_by_side.warm_up()
+    if not side_by_side._pool:
+        pytest.skip("this machine has one core: nothing runs in parallel")
     run, timelines = side_by_side.run_laid_out(scenario, COMPARED)
     _same_as_in_process(scenario, run, timelines)
 
@@ -50,23 +50,35 @@ def test_workers_give_what_this_process_gives(scenario: Any) -> None:
 def test_without_workers_the_models_run_here(
     scenario: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(side_by_side, "_get_pool", lambda: None)
+    monkeypatch.setattr(side_by_side, "_workers", lambda: [])
     run, timelines = side_by_side.run_laid_out(scenario, COMPARED)
     _same_as_in_process(scenario, run, timelines)
 
 
-def test_a_broken_pool_is_dropped_and_the_run_still_completes(
-    scenario: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+def test_a_worker_that_dies_is_dropped_and_the_run_still_completes(
+    scenario: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
-    class Broken:
-        def submit(self, *args: Any, **kwargs: Any) -> Any:
-            raise BrokenProcessPool("a worker died")
-
-        def shutdown(self, **kwargs: Any) -> None:
-            pass
-
-    monkeypatch.setattr(side_by_side, "_pool", Broken())
+    side_by_side.warm_up()
+    if not side_by_side._pool:
+        pytest.skip("this machine has one core: nothing runs in parallel")
+    side_by_side._pool[0].process.kill()
+    side_by_side._pool[0].process.wait()
     run, timelines = side_by_side.run_laid_out(scenario, COMPARED)
     _same_as_in_process(scenario, run, timelines)
-    assert side_by_side._pool is None  # a new pool is made next time
+    assert not side_by_side._pool  # dropped: new workers start next time
     assert "simulating in this process" in caplog.text
+    run, timelines = side_by_side.run_laid_out(scenario, COMPARED)
+    assert len(side_by_side._pool) == side_by_side.WORKERS
+    _same_as_in_process(scenario, run, timelines)
+
+
+def test_a_job_that_fails_in_a_worker_is_reported_and_run_here(
+    scenario: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The worker answers with the error (and stays); this process then runs the models."""
+    side_by_side.warm_up()
+    if not side_by_side._pool:
+        pytest.skip("this machine has one core: nothing runs in parallel")
+    with pytest.raises(ValueError, match="unknown platform model"):
+        side_by_side.run_laid_out(scenario, ["traditional", "no-such-model"])
+    assert "worker failed: ValueError" in caplog.text
