@@ -93,10 +93,10 @@ class SpanArrays:
 
     def between(self, t0: float, t1: float) -> SpanArrays:
         """Spans overlapping ``[t0, t1]`` (instants at ``t0`` included)."""
-        hi = int(np.searchsorted(self.start, t1, side="right"))
+        hi = int(self.start.searchsorted(t1, side="right"))
         if self.reach is None:
             self.reach = np.maximum.accumulate(self.end) if len(self.end) else self.end
-        lo = min(int(np.searchsorted(self.reach, t0, side="left")), hi)
+        lo = min(int(self.reach.searchsorted(t0, side="left")), hi)
         start, end = self.start[lo:hi], self.end[lo:hi]
         keep = (end > t0) | ((end == t0) & (start == t0))
         return SpanArrays(self.lane[lo:hi][keep], start[keep], end[keep], self.kind[lo:hi][keep])
@@ -127,12 +127,13 @@ def raster(
     dt = (t1 - t0) / width
     xs0 = (arrays.start - t0) / dt
     xs1 = (arrays.end - t0) / dt
-    keep = np.flatnonzero((row_all >= 0) & (xs1 > 0) & (xs0 < width))
-    row = row_all[keep]
-    code = arrays.kind[keep]
-    raw0, raw1 = xs0[keep], xs1[keep]
-    x0 = np.clip(raw0, 0, width)
-    x1 = np.clip(raw1, 0, width)
+    keep = (row_all >= 0) & (xs1 > 0) & (xs0 < width)
+    row, code, raw0, raw1 = row_all, arrays.kind, xs0, xs1
+    if not keep.all():  # (a window's spans are usually all drawn)
+        row, code, raw0, raw1 = row[keep], code[keep], raw0[keep], raw1[keep]
+    # (ufuncs rather than np.clip and friends: their Python wrappers cost more than the work)
+    x0 = np.minimum(np.maximum(raw0, 0), width)
+    x1 = np.minimum(np.maximum(raw1, 0), width)
     # one layer per kind present (a window rarely holds more than a few of the kinds)
     present = np.flatnonzero(np.bincount(code, minlength=len(PRIORITY)))
     layer_of = np.zeros(len(PRIORITY), dtype=np.int64)
@@ -156,7 +157,7 @@ def raster(
         (base + last)[split], minlength=size
     )
     cover = cover.reshape(layers, n_rows, width + 1)
-    cover += np.cumsum(full.reshape(layers, n_rows, width + 1), axis=2)
+    cover += full.reshape(layers, n_rows, width + 1).cumsum(axis=2)
     touched = cover[:, :, :width] > 0
     kinds = present.tolist()
     if _IDLE in kinds:
@@ -170,14 +171,14 @@ def raster(
         if _IS_PHASE[k]:
             codes[touched[i]] = k
     # requests in flight at each cell's midpoint
-    m0 = np.clip(np.ceil(raw0 - 0.5), 0, width).astype(np.int64)
-    m1 = np.clip(np.ceil(raw1 - 0.5), 0, width).astype(np.int64)
+    m0 = np.minimum(np.maximum(np.ceil(raw0 - 0.5), 0), width).astype(np.int64)
+    m1 = np.minimum(np.maximum(np.ceil(raw1 - 0.5), 0), width).astype(np.int64)
     sel = _IS_REQUEST[code] & (m1 > m0)
     flat = n_rows * (width + 1)
     cdiff = np.bincount(row[sel] * (width + 1) + m0[sel], minlength=flat) - np.bincount(
         row[sel] * (width + 1) + m1[sel], minlength=flat
     )
-    counts = np.cumsum(cdiff.reshape(n_rows, width + 1), axis=1)[:, :width]
+    counts = cdiff.reshape(n_rows, width + 1).cumsum(axis=1)[:, :width]
     return Raster(codes, counts)
 
 
