@@ -11,7 +11,8 @@ Targets (issue 4): under 15 ms per frame; near-zero CPU when paused.
   what a tick does (frames from ``lab.view``, spans, rasters, meters) plus
   rendering every visible lane line. Then the clock moves again and Textual paints:
   "compositor" is the CPU time of the screen's refreshes (Textual styling and compositing the
-  lines that changed, the widgets' own rendering of them, the write to the headless terminal);
+  lines either move changed, the widgets' own rendering of them, the write to the headless
+  terminal);
   "to screen" the wall time from the move until that refresh is done (it waits for Textual's
   next screen update, up to 1/60 s); "end to end" the wall time until ``pilot.pause()``
   returns, which also waits for the process to look idle (at least one 20 ms sleep).
