@@ -23,6 +23,7 @@ on its scenario and seed.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import gc
 import logging
 import os
@@ -107,10 +108,8 @@ class _Worker:
     def stop(self) -> None:
         for pipe in (self.process.stdin, self.process.stdout):
             if pipe is not None:
-                try:
+                with contextlib.suppress(OSError):  # a dead worker's pipe cannot flush
                     pipe.close()
-                except OSError:  # a worker that died leaves a pipe that cannot flush
-                    pass
         try:
             self.process.wait(timeout=2)
         except subprocess.TimeoutExpired:  # pragma: no cover - a worker stuck in a job
