@@ -39,12 +39,19 @@ def _same_as_in_process(scenario: Any, run: Any, timelines: Any) -> None:
         assert timelines[name].end_time == expected.end_time
 
 
-def test_workers_give_what_this_process_gives(scenario: Any) -> None:
+@pytest.fixture
+def workers() -> list[Any]:
+    """The running workers (started if need be)."""
     side_by_side.warm_up()
     if not side_by_side._pool:
         pytest.skip("this machine has one core: nothing runs in parallel")
+    return side_by_side._pool
+
+
+def test_workers_give_what_this_process_gives(scenario: Any, workers: list[Any]) -> None:
     run, timelines = side_by_side.run_laid_out(scenario, COMPARED)
     _same_as_in_process(scenario, run, timelines)
+    assert all(w.process.poll() is None for w in workers)  # they answered, and still run
 
 
 def test_without_workers_the_models_run_here(
@@ -56,13 +63,10 @@ def test_without_workers_the_models_run_here(
 
 
 def test_a_worker_that_dies_is_dropped_and_the_run_still_completes(
-    scenario: Any, caplog: pytest.LogCaptureFixture
+    scenario: Any, workers: list[Any], caplog: pytest.LogCaptureFixture
 ) -> None:
-    side_by_side.warm_up()
-    if not side_by_side._pool:
-        pytest.skip("this machine has one core: nothing runs in parallel")
-    side_by_side._pool[0].process.kill()
-    side_by_side._pool[0].process.wait()
+    workers[0].process.kill()
+    workers[0].process.wait()
     run, timelines = side_by_side.run_laid_out(scenario, COMPARED)
     _same_as_in_process(scenario, run, timelines)
     assert not side_by_side._pool  # dropped: new workers start next time
@@ -73,12 +77,11 @@ def test_a_worker_that_dies_is_dropped_and_the_run_still_completes(
 
 
 def test_a_job_that_fails_in_a_worker_is_reported_and_run_here(
-    scenario: Any, caplog: pytest.LogCaptureFixture
+    scenario: Any, workers: list[Any], caplog: pytest.LogCaptureFixture
 ) -> None:
-    """The worker answers with the error (and stays); this process then runs the models."""
-    side_by_side.warm_up()
-    if not side_by_side._pool:
-        pytest.skip("this machine has one core: nothing runs in parallel")
+    """The worker answers with the error; the workers are let go (an answer may still be on its
+    way from the other) and this process runs the models, which fails here the same way."""
     with pytest.raises(ValueError, match="unknown platform model"):
         side_by_side.run_laid_out(scenario, ["traditional", "no-such-model"])
     assert "worker failed: ValueError" in caplog.text
+    assert not side_by_side._pool  # not trusted after a failure: fresh workers next time
