@@ -176,3 +176,13 @@ def test_ttfb_percentiles_when_only_some_routes_flush_early() -> None:
         truth = ttfb[low] + (ttfb[min(low + 1, len(ttfb) - 1)] - ttfb[low]) * (pos - low)
         assert result.metrics["ttfb_ms"][name] == pytest.approx(truth * 1000, abs=0.001)
     assert result.metrics["ttfb_ms"]["p50"] < result.metrics["latency_ms"]["p50"]
+
+
+def test_poisson_on_one_route_takes_a_shortcut_to_the_same_requests() -> None:
+    """A request count (no duration) takes ``_poisson_one_route``; a far-off duration forces
+    the general loop: the same requests either way."""
+    from lab.bench import classic_scenario
+
+    scenario = classic_scenario(1.0, 2_000)
+    general = scenario.with_changes(**{"workload.duration": 1e12})
+    assert list(generate_requests(scenario)) == list(generate_requests(general))
