@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import gc
 import logging
 import os
 import pickle
@@ -35,6 +34,7 @@ import threading
 from collections.abc import Sequence
 from typing import IO, Any
 
+from lab import heap
 from lab.view import Timeline, build_timeline
 from models.run import ModelResult, RunResult, simulate_model
 from models.scenario import Scenario
@@ -183,9 +183,7 @@ def _receive(pipe: IO[bytes]) -> Any:
 
 def serve(jobs: IO[bytes], answers: IO[bytes]) -> None:
     """A worker's life: lay out each job it is sent, until its parent closes the pipe."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 20)  # as lab.web_state.settle_heap, for the same reason
+    heap.settle()  # as the app's process is, for the same reason
     while True:
         try:
             scenario, model = _receive(jobs)

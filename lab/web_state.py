@@ -12,12 +12,12 @@ simulations, kept so a rerun with the same scenario costs nothing.
 
 from __future__ import annotations
 
-import gc
 from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
 
+from lab import heap
 from lab.side_by_side import run_laid_out, warm_up
 from lab.view import Timeline, build_timeline
 from lab.view.series import (
@@ -51,23 +51,12 @@ OVERVIEW_MARKS = 9_000
 """Rows of data behind the playground's linked run overview (kept under ``charts.MAX_MARKS``)."""
 
 
-GC_THRESHOLDS = (50_000, 20, 20)
-"""The collector's thresholds once the app has started (CPython's default is 700, 10, 10)."""
-
 _settled = False
 
 
 def settle_heap() -> None:
-    """Once per process: freeze what is imported by then, and collect less often.
-
-    A new setting simulates two runs of ~100,000 events each and lays them out: a million
-    long-lived objects appear in one rerun, and with CPython's default thresholds every few
-    hundred thousand of them set off a full collection over the whole heap, three or four per
-    rerun. Measured on a fresh 10,000-request rerun: 0.5-1.0 s of CPU in the collector, about
-    a third of the rerun; frozen and with these thresholds, ~0.05 s. Nothing is given up: a
-    run, its timelines and the charts hold no reference cycles (dropping them frees them at
-    once), and the few cycles a rerun makes still die in the young generations.
-    """
+    """Once per process: the heap settled (``lab.heap``: frozen after imports, collected
+    less often), and the side-by-side workers started while the first page draws."""
     global _settled
     if _settled:
         return
@@ -75,9 +64,7 @@ def settle_heap() -> None:
     import altair  # noqa: F401  (every page draws with it: freeze it with the rest)
     import pandas  # noqa: F401
 
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
+    heap.settle()
     warm_up()  # and start the side-by-side workers while the first page draws
 
 

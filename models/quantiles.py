@@ -34,21 +34,19 @@ class QuantileSketch:
         if value > self.max:
             self.max = value
         exact = self._exact
-        if exact is not None:
+        values: array[float] | tuple[float]
+        if exact is None:
+            values = (value,)  # past exact_limit: every request comes this way
+        else:
             exact.append(value)
             self._sorted = False
-            if len(exact) > self.exact_limit:
-                for v in exact:
-                    self._bucket_add(v)
-                self._exact = None
-        else:  # inline: past exact_limit this runs for every request
-            key = -1 if value <= _TINY else int(_log(value / _TINY) / _LOG_RATIO)
-            buckets = self._buckets
+            if len(exact) <= self.exact_limit:
+                return
+            self._exact, values = None, exact  # over the limit: all of them into buckets
+        buckets = self._buckets
+        for v in values:
+            key = -1 if v <= _TINY else int(_log(v / _TINY) / _LOG_RATIO)
             buckets[key] = buckets.get(key, 0) + 1
-
-    def _bucket_add(self, value: float) -> None:
-        key = -1 if value <= _TINY else int(_log(value / _TINY) / _LOG_RATIO)
-        self._buckets[key] = self._buckets.get(key, 0) + 1
 
     def copy(self) -> QuantileSketch:
         """An independent sketch holding the same values."""

@@ -306,10 +306,7 @@ class PlatformRun:
         if self._policy is not None:
             self._prewarm_gen += 1  # demand came first: a pending pre-warm is not needed
             self._policy.on_arrival(now, self.alive * self.concurrency - self.free_slots)
-        room = self._room  # the oldest instance with room is usually still the one on top
-        inst = self.instances.get(room[0]) if room else None
-        if inst is None or inst.inflight >= self.concurrency:
-            inst = self._pick()
+        inst = self._pick()
         if inst is not None:
             self._assign(request, inst, "warm" if inst.state == READY else "joined", now)
         elif self.platform.max_instances is None or self.alive < self.platform.max_instances:
