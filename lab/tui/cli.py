@@ -1,4 +1,4 @@
-"""`lab tui [SCENARIO] [--live]`: registered in ``lab/cli.py``; Textual is imported lazily so
+"""`lab tui [SCENARIO] [--live]`: registered in ``lab/cli/app.py``; Textual is imported lazily so
 the other `lab` commands start fast."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from models.loading import DEFAULT_SCENARIO, ScenarioError, load_scenario
+from lab.cli.common import DEFAULT_SCENARIO, fail
 
 LIVE_MISSING = (
     "live mode animates a run of the live runtime (models/live) as it happens, and this build "
@@ -31,7 +31,7 @@ def tui(
     ] = 10.0,
 ) -> None:
     """Open the terminal lab: platform models side by side, animated, with what-if controls."""
-    from lab.cli import fail
+    from models.loading import ScenarioError, load_scenario
 
     try:
         spec = load_scenario(scenario)

@@ -108,7 +108,7 @@ def test_charts_average_seeds_and_stay_small() -> None:
 
 
 def test_the_shipped_example_sweep_is_valid() -> None:
-    from lab.sweep_cli import load_sweep
+    from lab.cli.sweep import load_sweep
     from tests.traces.conftest import ROOT
 
     spec = load_sweep(ROOT / "assets" / "traces" / "sweep-keep-alive.toml")

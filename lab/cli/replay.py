@@ -12,21 +12,28 @@ import json
 import sys
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from pydantic import ValidationError
-from rich.table import Table
 
-from models.loading import ScenarioError, describe, parse_text
-from models.replay import POLICY_PRESETS, ExecutorError, ReplayResult, ReplaySpec, replay
-from models.replay.result import IDLE_PROFILES
-from models.traces import TraceError
+from lab.cli.common import err, fail, out, progress_bar
+
+if TYPE_CHECKING:
+    from models.replay import ReplayResult, ReplaySpec
 
 SENSITIVITY_SHARES = (0.1, 0.5, 0.9)
+POLICY_NAMES = ("platform", "fixed-10min", "fixed-20min", "hybrid", "scale-to-one")
+"""``models.replay.POLICY_PRESETS``'s names, repeated so ``--help`` needs no numpy (a test
+keeps the two equal)."""
 
 
 def _spec(source: Path | None, overrides: dict[str, Any]) -> ReplaySpec:
+    from pydantic import ValidationError
+
+    from models.loading import ScenarioError, describe, parse_text
+    from models.replay import ReplaySpec
+    from models.traces import TraceError
+
     data: dict[str, Any] = {}
     if source is not None:
         if not source.is_file():
@@ -59,7 +66,7 @@ def replay_command(
     ] = None,
     policy: Annotated[
         list[str] | None,
-        typer.Option("--policy", "-p", help=f"Keep-alive policy: {', '.join(POLICY_PRESETS)}."),
+        typer.Option("--policy", "-p", help=f"Keep-alive policy: {', '.join(POLICY_NAMES)}."),
     ] = None,
     cpu_share: Annotated[
         float | None, typer.Option(help="Share of each duration on a core (default 0.5).")
@@ -89,7 +96,9 @@ def replay_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Replay an Azure Functions trace: cold starts, idle memory and bills per function."""
-    from lab.cli import err, fail
+    from models.loading import ScenarioError
+    from models.replay import ExecutorError
+    from models.traces import TraceError
 
     if trace is None and spec_file is None:
         raise fail("give a trace (directory or CSV) or --spec FILE")
@@ -135,10 +144,10 @@ def _run(
     show_progress: bool,
     stream: bool = True,
 ) -> ReplayResult:
-    from lab.cli import _progress_bar
+    from models.replay import replay
 
     with ExitStack() as stack:
-        progress = stack.enter_context(_progress_bar()) if show_progress else None
+        progress = stack.enter_context(progress_bar()) if show_progress else None
         task = progress.add_task("replay", total=None) if progress is not None else None
 
         def tick(done: int, total: int) -> None:
@@ -182,7 +191,8 @@ def _write_table(result: ReplayResult, path: Path) -> None:
 
 
 def _print(result: ReplayResult, sensitivity_rows: list[dict[str, Any]]) -> None:
-    from lab.cli import out
+    from rich.table import Table
+
     from lab.format import money
 
     spec = result.spec
@@ -236,8 +246,9 @@ def _short(s: float) -> str:
 def _print_tradeoff(result: ReplayResult) -> None:
     """Per function: each policy's cold starts and idle memory, and what hybrid learned."""
     from rich import box
+    from rich.table import Table
 
-    from lab.cli import out
+    from models.replay.result import IDLE_PROFILES
 
     policies = list(dict.fromkeys(r.policy for r in result.functions))
     hybrid = any(r.pattern for r in result.functions)  # a hybrid policy ran

@@ -8,44 +8,31 @@ code; ``lab calibrate`` measures this machine for the simulator.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import signal
 import sys
 from pathlib import Path
-from typing import IO, Annotated, Any
+from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from models.events import Event
-from models.live.runtime import LiveOptions
-from models.loading import DEFAULT_SCENARIO, ScenarioError, load_scenario
-from models.scenario import Scenario
+from lab.cli.common import DEFAULT_SCENARIO, ScenarioArg, err, fail, out
+from lab.cli.common import load as load_scenario
 
-ScenarioArg = Annotated[
-    str, typer.Argument(help="A scenario file (.toml, .yaml, .json) or a built-in name.")
-]
+if TYPE_CHECKING:
+    from models.events import Event
+    from models.live.runtime import LiveOptions
+    from models.scenario import Scenario
+
 StartMethod = Annotated[
     str, typer.Option("--start-method", help="zygote (fork, ~3 ms) or spawn (~75 ms).")
 ]
 
 
-def _cli() -> Any:
-    from lab import cli  # late: lab.cli registers these commands
-
-    return cli
-
-
-def _load(source: str) -> Scenario:
-    try:
-        return load_scenario(source)
-    except ScenarioError as exc:
-        raise _cli().fail(str(exc)) from None
-
-
 def _options(start_method: str, provision: bool, leaky: bool, keep_cache: bool) -> LiveOptions:
+    from models.live.runtime import LiveOptions
+
     if start_method not in ("zygote", "spawn"):
-        raise _cli().fail(f"unknown start method {start_method!r}; use zygote or spawn")
+        raise fail(f"unknown start method {start_method!r}; use zygote or spawn")
     return LiveOptions(
         start_method=start_method,  # type: ignore[arg-type]
         provision=provision,
@@ -71,10 +58,12 @@ def live(
     keep_cache: Annotated[bool, typer.Option(help="Start from the last run's bytecode.")] = False,
 ) -> None:
     """Serve a scenario's routes on 127.0.0.1 with real instance processes (Ctrl-C stops)."""
+    import asyncio
+    import signal
+
     from models.live.server import LiveServer
 
-    cli = _cli()
-    spec = _load(scenario)
+    spec = load_scenario(scenario)
     models = None if model == "all" else [model]
     options = _options(start_method, provision, leaky, keep_cache)
     handle: IO[str] | None = None
@@ -82,7 +71,7 @@ def live(
         try:
             handle = events.open("w", encoding="utf-8")
         except OSError as exc:
-            raise cli.fail(f"cannot write events to {events}: {exc}") from None
+            raise fail(f"cannot write events to {events}: {exc}") from None
 
     def sink(name: str, event: Event) -> None:
         if handle is not None:
@@ -98,10 +87,10 @@ def live(
             asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main.cancel)
         try:
             await server.start()
-            cli.out.print(f"[bold]lab live[/] {spec.name}: {server.url}  models: {server.models}")
+            out.print(f"[bold]lab live[/] {spec.name}: {server.url}  models: {server.models}")
             for route in spec.workload.routes:
-                cli.out.print(f"  {server.url}{route.name}", highlight=False)
-            cli.out.print(
+                out.print(f"  {server.url}{route.name}", highlight=False)
+            out.print(
                 f"[dim]replay the workload: lab load {scenario} --target {server.url}"
                 "   stop: Ctrl-C[/]",
                 highlight=False,
@@ -115,11 +104,11 @@ def live(
     try:
         asyncio.run(serve())
     except asyncio.CancelledError:
-        cli.err.print("stopped")
+        err.print("stopped")
     except ValueError as exc:
-        raise cli.fail(str(exc)) from None
+        raise fail(str(exc)) from None
     except OSError as exc:
-        raise cli.fail(f"cannot serve on 127.0.0.1:{port}: {exc}") from None
+        raise fail(f"cannot serve on 127.0.0.1:{port}: {exc}") from None
 
 
 def load(
@@ -147,26 +136,28 @@ def load(
     ] = None,
 ) -> None:
     """Replay a scenario's requests against `lab live` and print the `lab sim` report."""
+    import asyncio
+
     from rich.progress import Progress
 
+    from lab.cli.sim import print_table
     from models.live.client import HttpClient, LoadResult, load_model
     from models.run import RunResult
 
-    cli = _cli()
-    spec = _load(scenario)
+    spec = load_scenario(scenario)
     if speed < 0 or concurrency < 1 or (requests is not None and requests < 1):
-        raise cli.fail("--speed must be >= 0, --concurrency and --requests at least 1")
+        raise fail("--speed must be >= 0, --concurrency and --requests at least 1")
     pace = float("inf") if speed == 0 else speed
     profile = None
     if calibration is not None:
         from models.live.calibration import load_profile
 
         if speed != 1:
-            raise cli.fail("--calibration compares like with like: use it with --speed 1")
+            raise fail("--calibration compares like with like: use it with --speed 1")
         try:
             profile = load_profile(calibration)
         except ValueError as exc:
-            raise cli.fail(str(exc)) from None
+            raise fail(str(exc)) from None
 
     async def status() -> dict[str, Any]:
         client = HttpClient(target)
@@ -179,23 +170,23 @@ def load(
     try:
         info = asyncio.run(status())
     except ValueError as exc:
-        raise cli.fail(str(exc)) from None
+        raise fail(str(exc)) from None
     except OSError as exc:
-        raise cli.fail(f"cannot reach {target}: {exc}; is `lab live` running?") from None
+        raise fail(f"cannot reach {target}: {exc}; is `lab live` running?") from None
     if info.get("fingerprint") != spec.fingerprint():
-        raise cli.fail(
+        raise fail(
             f"{target} serves scenario {info.get('scenario')!r}, which is not {scenario!r} "
             f"as given here; start `lab live {scenario}`"
         )
     models = list(info["models"]) if model == "all" else [model]
     unknown = [m for m in models if m not in info["models"]]
     if unknown:
-        raise cli.fail(f"{target} does not run model {unknown[0]!r}; it runs {info['models']}")
+        raise fail(f"{target} does not run model {unknown[0]!r}; it runs {info['models']}")
     total = requests or spec.workload.requests
     run_seed = spec.seed if seed is None else seed
     result = RunResult(spec, run_seed)
     loads: dict[str, LoadResult] = {}
-    with Progress(console=cli.err, transient=True) as bar:
+    with Progress(console=err.console, transient=True) as bar:
         for name in models:
             task = bar.add_task(f"{name}", total=total)
 
@@ -207,7 +198,7 @@ def load(
                     load_model(target, spec, name, requests, pace, concurrency, tick, run_seed)
                 )
             except (OSError, ValueError) as exc:
-                raise cli.fail(f"load against {target} failed: {exc}") from None
+                raise fail(f"load against {target} failed: {exc}") from None
             result.models[name] = loads[name].result
     if events is not None:
         from models.events import write_jsonl
@@ -226,10 +217,10 @@ def load(
     if simulated:
         _print_side_by_side(result, simulated)
     else:
-        cli._print_table(result)
+        print_table(result)
     for name, loaded in loads.items():
         s = _live_summary(loaded)
-        cli.out.print(
+        out.print(
             f"[dim]{name}: sent {s['sent']} in {s['wall_s']:.1f} s; HTTP {s['statuses']}; "
             f"module-state leaks {s['leaks']}; CPU attributed to requests "
             f"{s['cpu_attributed_share']:.1%} of the instances' process CPU[/]",
@@ -265,7 +256,7 @@ def _print_side_by_side(result: Any, simulated: dict[str, Any]) -> None:
         table.add_column(column, justify="right")
     for row in comparison_rows(summaries):
         table.add_row(*row)
-    _cli().out.print(table)
+    out.print(table)
 
 
 def _live_summary(loaded: Any) -> dict[str, Any]:
@@ -289,22 +280,21 @@ def calibrate(
     """Measure this machine (process start, compile and cache-load cost per kB, dispatch)."""
     from models.live.calibration import default_profile_path, measure_profile, save_profile
 
-    cli = _cli()
     if repeats < 1:
-        raise cli.fail("--repeats must be at least 1")
+        raise fail("--repeats must be at least 1")
     path = out_path or default_profile_path()
-    cli.err.print("measuring real cold starts and dispatch on this machine…")
-    profile = measure_profile(repeats=repeats, log=cli.err.print)
+    err.print("measuring real cold starts and dispatch on this machine…")
+    profile = measure_profile(repeats=repeats, log=err.print)
     try:
         save_profile(profile, path)
     except OSError as exc:
-        raise cli.fail(f"cannot write the profile to {path}: {exc}") from None
+        raise fail(f"cannot write the profile to {path}: {exc}") from None
     if as_json:
         sys.stdout.write(profile.model_dump_json(indent=2) + "\n")
         return
     for key, value in profile.model_dump().items():
-        cli.out.print(f"  {key:<24} {value}", highlight=False)
-    cli.out.print(f"profile written to {path}")
+        out.print(f"  {key:<24} {value}", highlight=False)
+    out.print(f"profile written to {path}")
 
 
 def register(app: typer.Typer) -> None:

@@ -9,19 +9,23 @@ from __future__ import annotations
 
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from pydantic import ValidationError
 
-from models.loading import SUFFIXES, ScenarioError, describe, load_scenario, parse_text
-from models.replay import ExecutorError
-from models.sweep import SweepError, SweepSpec, knobs, run_sweep
-from models.traces import TraceError
+from lab.cli.common import err, fail, out, progress_bar
+
+if TYPE_CHECKING:
+    from models.sweep import SweepSpec
 
 
 def load_sweep(path: Path) -> SweepSpec:
     """A sweep file, validated; ``ScenarioError`` with every problem otherwise."""
+    from pydantic import ValidationError
+
+    from models.loading import SUFFIXES, ScenarioError, describe, parse_text
+    from models.sweep import SweepSpec
+
     if not path.is_file():
         raise ScenarioError(f"{path}: no such sweep file")
     fmt = SUFFIXES.get(path.suffix.lower())
@@ -55,7 +59,10 @@ def sweep_command(
     charts: Annotated[bool, typer.Option(help="Write altair charts (HTML).")] = True,
 ) -> None:
     """Run a sweep (grid of knobs x seeds) and write a tidy table (Parquet, CSV) and charts."""
-    from lab.cli import _progress_bar, err, fail, out
+    from models.loading import ScenarioError, load_scenario
+    from models.replay import ExecutorError
+    from models.sweep import SweepError, knobs, run_sweep
+    from models.traces import TraceError
 
     try:
         spec = load_sweep(spec_file)
@@ -65,7 +72,7 @@ def sweep_command(
             relative = spec_file.parent / source
             base = load_scenario(str(relative) if relative.is_file() else source)
         with ExitStack() as stack:
-            progress = stack.enter_context(_progress_bar())
+            progress = stack.enter_context(progress_bar())
             task = progress.add_task(spec.name, total=None)
 
             def tick(done: int, total: int) -> None:

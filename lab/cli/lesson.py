@@ -8,14 +8,14 @@ names the file, line and place).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from lessons.loader import LessonError, lesson_paths
-from lessons.runner import LessonRun, list_lessons, open_lesson
+from lab.cli.common import err, out
+
+if TYPE_CHECKING:
+    from lessons.loader import LessonError
 
 lesson_app = typer.Typer(
     name="lesson",
@@ -24,8 +24,6 @@ lesson_app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console()
-err = Console(stderr=True)
 
 _MARK = {"pass": "[green]pass[/]", "fail": "[bold red]FAIL[/]", "skipped": "[yellow]skip[/]"}
 
@@ -38,6 +36,11 @@ def _broken(exc: LessonError) -> typer.Exit:
 @lesson_app.command("list")
 def list_command() -> None:
     """List the lessons in order."""
+    from rich.table import Table
+
+    from lessons.loader import LessonError
+    from lessons.runner import list_lessons
+
     try:
         infos = list_lessons()
     except LessonError as exc:
@@ -62,6 +65,9 @@ def check_command(
     ] = False,
 ) -> None:
     """Run every claim of a lesson (or of all lessons) and print pass/fail with the numbers."""
+    from lessons.loader import LessonError, lesson_paths
+    from lessons.runner import open_lesson
+
     paths: list[str | Path] = [lesson] if lesson is not None else list(lesson_paths())
     failed = skipped = passed = 0
     broken = False
@@ -109,6 +115,8 @@ def export_command(
 ) -> None:
     """Write a class handout: text, charts as images, prediction questions, answer sheet."""
     from lessons.handout import handout_html
+    from lessons.loader import LessonError
+    from lessons.runner import LessonRun, open_lesson
 
     try:
         run: LessonRun = open_lesson(lesson, live=live or None)
