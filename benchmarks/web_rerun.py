@@ -18,7 +18,7 @@ the stages of a fresh 10k rerun one by one, outside Streamlit, with the same fun
 calls (CPU seconds, medians): simulating both models (``models``), laying out both runs,
 aggregating what the playground draws, writing the chart specs; and, in wall time, what the
 page does for the first two: both models simulated and laid out at once in two worker
-processes (``lab.side_by_side``). What a rerun costs beyond the stages is Streamlit and the
+processes (``lab.web.side_by_side``). What a rerun costs beyond the stages is Streamlit and the
 page script.
 
 With ``--browser`` it also measures what a user sees: a real Chromium (``/usr/bin/chromium``)
@@ -112,12 +112,12 @@ def fresh(repeats: int, name: str, requests: int, label: str) -> list[float]:
 
 def stages(repeats: int) -> dict[str, list[float]]:
     """The fresh 10k rerun's work, stage by stage (process CPU seconds)."""
-    from lab import side_by_side, web_state
     from lab.view.whatif import COMPARED, with_compared_models
+    from lab.web import side_by_side, state
     from models.loading import builtin_scenario
     from models.run import simulate
 
-    web_state.settle_heap()  # as the app does on its first run (it starts the workers too)
+    state.settle_heap()  # as the app does on its first run (it starts the workers too)
     base = builtin_scenario("db-api").with_changes(**{"workload.requests": 10_000})
     base = with_compared_models(base)
     out: dict[str, list[float]] = {}
@@ -131,12 +131,12 @@ def stages(repeats: int) -> dict[str, list[float]]:
     for i in range(repeats):
         scenario = base.with_changes(**{"platforms.fluid.concurrency": 16 if i % 2 == 0 else 30})
         result = timed("simulate", lambda s=scenario: simulate(s, models=COMPARED))
-        timelines = timed("lay_out", lambda r=result: web_state.lay_out(r))
-        view = timed("aggregate", lambda r=result, t=timelines: web_state.aggregate(r, t))
-        timed("chart_specs", lambda v=view: web_state.chart_specs(v))
+        timelines = timed("lay_out", lambda r=result: state.lay_out(r))
+        view = timed("aggregate", lambda r=result, t=timelines: state.aggregate(r, t))
+        timed("chart_specs", lambda v=view: state.chart_specs(v))
         del result, timelines
         # what the page does instead of the first two: both at once, in two worker processes
-        # (wall time: the work is in the workers; lab.side_by_side)
+        # (wall time: the work is in the workers; lab.web.side_by_side)
         start = time.perf_counter()
         side_by_side.run_laid_out(scenario, COMPARED)
         out.setdefault("side_by_side_wall", []).append(time.perf_counter() - start)
@@ -152,7 +152,7 @@ def browser(repeats: int) -> dict[str, list[float]]:
 
     from lab.format import money
     from lab.view.whatif import with_compared_models
-    from lab.web_controls import headline_key
+    from lab.web.controls import headline_key
     from models.loading import DEFAULT_SCENARIO, builtin_scenario
     from models.run import simulate
 

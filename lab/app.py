@@ -1,38 +1,45 @@
 """Serverless Lab on the web: ``streamlit run lab/app.py``.
 
 A thin router: page config, session state (the built-in default scenario is loaded on first
-visit) and the navigation. Each page is its own module in ``lab/pages/``. The first run also
-settles the heap for the collector and starts the workers that simulate the compared models
-side by side (``web_state.settle_heap``).
+visit) and the navigation. The web front end is the ``lab.web`` package; each page is its own
+script in ``lab/web/pages/``. (Not ``lab/pages/``: Streamlit serves a ``pages/`` folder beside
+the entry point in its old folder mode, with file names for navigation, to a first visit that
+lands on a page URL before any session ran the router.) The first run also settles the heap
+for the collector and starts the workers that simulate the compared models side by side
+(``lab.web.state.settle_heap``).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
-from lab import web_state
+from lab.web import state
+from lab.web.theme import apply_theme
 
-st.set_page_config(page_title="Serverless Lab", page_icon=":material/bolt:", layout="wide")
-web_state.settle_heap()
-web_state.init_state()
-web_state.routed()
+st.set_page_config(
+    page_title="Serverless Lab",
+    page_icon=":material/bolt:",
+    layout="wide",
+    initial_sidebar_state="auto",
+)
+state.settle_heap()
+state.init_state()
+apply_theme()
 
 PAGES = {
     "Explore": [
-        st.Page("pages/playground.py", title="Playground", icon=":material/tune:", default=True),
-        st.Page("pages/replay.py", title="Animated replay", icon=":material/play_circle:"),
-        st.Page("pages/bill.py", title="Bill calculator", icon=":material/payments:"),
-        st.Page("pages/sweep.py", title="Sweeps", icon=":material/stacked_line_chart:"),
+        st.Page(
+            "web/pages/playground.py", title="Playground", icon=":material/tune:", default=True
+        ),
+        st.Page("web/pages/replay.py", title="Animated replay", icon=":material/play_circle:"),
+        st.Page("web/pages/bill.py", title="Bill calculator", icon=":material/payments:"),
+        st.Page("web/pages/sweep.py", title="Sweeps", icon=":material/stacked_line_chart:"),
     ],
     "Scenarios": [
-        st.Page("pages/editor.py", title="Scenario editor", icon=":material/edit_note:"),
-        st.Page("pages/live.py", title="Live runtime", icon=":material/sensors:"),
+        st.Page("web/pages/editor.py", title="Scenario editor", icon=":material/edit_note:"),
+        st.Page("web/pages/live.py", title="Live runtime", icon=":material/sensors:"),
     ],
+    "Learn": [st.Page("web/pages/lessons.py", title="Lessons", icon=":material/school:")],
 }
-
-if (Path(__file__).parent / "pages" / "lessons.py").exists():  # the lessons page, once it lands
-    PAGES["Learn"] = [st.Page("pages/lessons.py", title="Lessons", icon=":material/school:")]
 
 st.navigation(PAGES).run()

@@ -424,7 +424,7 @@ def bill_chart(
         "title": title,
         "width": HALF_WIDTH,
     }
-    # one chart in a one-row vconcat, as ``lab.web_controls.spec_of`` draws single charts
+    # one chart in a one-row vconcat, as ``lab.web.controls.spec_of`` draws single charts
     return _top({"vconcat": [chart], "data": _data(datasets, bill_rows(components))}, datasets)
 
 

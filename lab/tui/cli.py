@@ -55,7 +55,7 @@ def tui(
 def _live_missing(spec: object) -> str:
     """Why a live run cannot start here ("" when it can)."""
     try:
-        import lab.web_live  # noqa: F401
+        import lab.web.live  # noqa: F401
         import models.live.replay  # noqa: F401
     except ImportError as exc:
         return f"the live runtime is not installed ({exc})"

@@ -1,6 +1,6 @@
 """`lab tui --live`: the playground's panels animating live-runtime runs as they happen.
 
-Each platform model runs for real in a ``lab.web_live.LiveSession`` (the web app's live runs
+Each platform model runs for real in a ``lab.web.live.LiveSession`` (the web app's live runs
 use the same class): real instance processes, real imports and bytecode cache, the same
 requests the simulator would play. A few times a second the events so far are measured and
 laid out (in a worker thread, by the same ``models.run.measure`` and ``lab.view`` code as a
@@ -24,7 +24,7 @@ from textual.widgets import Footer
 from lab.tui.playback import Playback, playback_of
 from lab.tui.widgets.legend import LegendBar
 from lab.tui.widgets.player import FPS, PLAYER_BINDINGS, Player, PlayerKeys
-from lab.web_live import LiveSession
+from lab.web.live import LiveSession
 from models.events import Event
 from models.run import RunResult, measure
 from models.scenario import Scenario

@@ -20,7 +20,7 @@ def texts(at: AppTest) -> str:
 def walk(number: int, right: bool = True) -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
     at.run()
-    at.switch_page("pages/lessons.py").run()
+    at.switch_page("web/pages/lessons.py").run()
     assert not at.exception, at.exception
     at.selectbox(key="lessons.number").set_value(number).run()
     assert not at.exception, at.exception

@@ -25,7 +25,7 @@ def app() -> AppTest:
 
 
 def open_page(at: AppTest, page: str) -> AppTest:
-    at.switch_page(f"pages/{page}.py").run()
+    at.switch_page(f"web/pages/{page}.py").run()
     assert not at.exception, at.exception
     return at
 

@@ -18,8 +18,8 @@ from lab.view.series import (
     load_series,
 )
 from lab.view.sweep import BreakEven, SweepPoint
-from lab.web_export import chart_png, chart_svg, comparison_csv, summary_csv
-from lab.web_scenarios import scenario_from_upload, scenario_text
+from lab.web.export import chart_png, chart_svg, comparison_csv, summary_csv
+from lab.web.scenarios import scenario_from_upload, scenario_text
 from models.loading import DEFAULT_SCENARIO, ScenarioError, builtin_scenario, scenario_from_text
 from models.run import simulate
 

@@ -23,7 +23,7 @@ import pytest
 
 from lab.format import count, money
 from lab.view.whatif import with_compared_models
-from lab.web_controls import headline_key
+from lab.web.controls import headline_key
 from models.loading import DEFAULT_SCENARIO, builtin_scenario
 from models.run import simulate
 from tests.web.conftest import ROOT
@@ -143,8 +143,8 @@ def _idle(page: Page) -> None:
 
 
 def test_a_first_visit_straight_to_a_page_gets_the_router(page: Page, server: str) -> None:
-    """Before any session ran lab/app.py, Streamlit would serve lab/pages/ in its old
-    folder mode (no sections, no page config); the pages switch to the router."""
+    """A page URL opened first after a restart gets the router's navigation (sections, page
+    titles), not Streamlit's old folder mode (file names): the pages live in lab/web/pages/."""
     page.goto(f"{server}/bill")
     _idle(page)
     expect(page.get_by_role("heading", name="Bill calculator")).to_be_visible(timeout=TIMEOUT_MS)

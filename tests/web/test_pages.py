@@ -11,7 +11,7 @@ from lab.format import count, duration_ms, money, percent
 from lab.view import build_timeline, state_at
 from lab.view.sweep import MONTH_S, break_even, cpu_share_sweep, monthly_costs
 from lab.view.whatif import read_knobs, with_compared_models
-from lab.web_scenarios import scenario_text
+from lab.web.scenarios import scenario_text
 from models.loading import DEFAULT_SCENARIO, MAX_SCENARIO_BYTES, builtin_scenario
 from models.prices import price_preset
 from models.run import simulate

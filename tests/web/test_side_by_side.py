@@ -1,4 +1,4 @@
-"""lab.side_by_side: the compared models simulated in worker processes give exactly what the
+"""lab.web.side_by_side: the compared models simulated in worker processes give exactly what the
 same runs give in this process, and a missing or broken pool falls back to this process."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from lab import side_by_side
 from lab.view import build_timeline
 from lab.view.whatif import COMPARED, with_compared_models
+from lab.web import side_by_side
 from models.loading import builtin_scenario
 from models.run import simulate
 

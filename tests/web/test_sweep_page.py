@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from lab import web_sweep
+from lab.web import sweep
 from models.loading import DEFAULT_SCENARIO, builtin_scenario
 from models.run import simulate
 from tests.web.conftest import chart_datasets, chart_specs, open_page
 
 
 def test_sweep_rows_are_the_simulator_numbers_for_each_point() -> None:
-    base = web_sweep.sample(builtin_scenario("db-api"), 200)
-    spec = web_sweep.sweep_spec(base, {"platforms.traditional.keep_alive": ["1min", "10min"]}, [3])
-    rows, found = web_sweep.run(spec, base)
+    base = sweep.sample(builtin_scenario("db-api"), 200)
+    spec = sweep.sweep_spec(base, {"platforms.traditional.keep_alive": ["1min", "10min"]}, [3])
+    rows, found = sweep.run(spec, base)
     assert found["platforms.traditional.keep_alive"].values == (60.0, 600.0)
     for keep_alive in (60.0, 600.0):
         direct = simulate(
@@ -33,15 +33,15 @@ def test_sweep_rows_are_the_simulator_numbers_for_each_point() -> None:
 
 def test_every_knob_offered_is_one_the_sweep_accepts() -> None:
     base = builtin_scenario(DEFAULT_SCENARIO)
-    knobs = web_sweep.sweep_knobs(base)
+    knobs = sweep.sweep_knobs(base)
     assert {k.path for k in knobs} >= {
         "platforms.traditional.keep_alive",
         "platforms.fluid.concurrency",
         "function.memory_mb",
     }
     for knob in knobs:
-        spec = web_sweep.sweep_spec(base, {knob.path: list(knob.values)}, [1])
-        assert web_sweep.points(spec) == len(knob.values)
+        spec = sweep.sweep_spec(base, {knob.path: list(knob.values)}, [1])
+        assert sweep.points(spec) == len(knob.values)
         assert set(knob.default) <= set(knob.values)
 
 
@@ -68,7 +68,7 @@ def test_the_page_runs_a_sweep_and_charts_it(app) -> None:
 def test_a_grid_too_big_for_the_page_says_so(app) -> None:
     open_page(app, "sweep")
     app.selectbox(key="sweep.x").set_value("traditional: keep-alive").run()
-    values = list(web_sweep.sweep_knobs(builtin_scenario(DEFAULT_SCENARIO))[0].values)
+    values = list(sweep.sweep_knobs(builtin_scenario(DEFAULT_SCENARIO))[0].values)
     app.multiselect(key="sweep.x.platforms.traditional.keep_alive").set_value(values).run()
     app.selectbox(key="sweep.y").set_value("fluid: concurrency cap").run()
     app.multiselect(key="sweep.y.platforms.fluid.concurrency").set_value(

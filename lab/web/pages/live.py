@@ -1,7 +1,7 @@
 """Live runtime: run a few of the scenario's requests on real processes and watch the events
 arrive, then see them billed by the same code as a simulated run.
 
-The run lives in ``st.session_state`` (a ``lab.web_live.LiveSession``: a background thread,
+The run lives in ``st.session_state`` (a ``lab.web.live.LiveSession``: a background thread,
 events on an in-process queue). A fragment polls it twice a second while it runs.
 """
 
@@ -11,33 +11,33 @@ from dataclasses import replace
 
 import streamlit as st
 
-from lab import charts, web_state
+from lab import charts
 from lab.format import count, seconds
 from lab.view import QUEUE_LANE, build_timeline, state_at
 from lab.view.whatif import COMPARED, apply_knobs, read_knobs
-from lab.web_controls import (
+from lab.web import state
+from lab.web.controls import (
     chart_with_downloads,
     headline_numbers,
     metric_rows,
     scenario_caption,
     show,
 )
-from lab.web_export import summary_csv
-from lab.web_live import LiveSession
+from lab.web.export import summary_csv
+from lab.web.live import LiveSession
 from models.run import simulate
 
 SESSION = "live.session"
 POLL_S = 0.5
 WINDOW_S = 30.0
 
-web_state.through_router()
 st.title("Live runtime")
 st.caption(
     "Real OS processes on this machine, one per instance: real imports of generated bundles, "
     "a real bytecode cache, real concurrent I/O against a loopback upstream. They emit the "
     "same events as the simulator, and the bill is computed from them by the same code."
 )
-scenario = web_state.current_scenario()
+scenario = state.current_scenario()
 scenario_caption(scenario)
 session: LiveSession | None = st.session_state.get(SESSION)
 running = session is not None and session.running

@@ -1,7 +1,7 @@
 """Sweeps: one knob (or two) over a grid of values, x seeds, every model; this run is one point.
 
 Set the grid, then press Run: the page builds the same ``SweepSpec`` as a ``lab sweep`` file
-(``lab.web_sweep``), runs it through ``models.sweep`` and draws ``lab.sweep_charts``, with the
+(``lab.web.sweep``), runs it through ``models.sweep`` and draws ``lab.sweep_charts``, with the
 tidy table as CSV and Parquet.
 """
 
@@ -13,9 +13,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from lab import web_state, web_sweep
 from lab.sweep_charts import charts
-from lab.web_controls import chart_with_downloads, scenario_caption
+from lab.web import state, sweep
+from lab.web.controls import chart_with_downloads, scenario_caption
 from models.loading import ScenarioError
 from models.scenario import Scenario
 from models.sweep import Knob, SweepSpec
@@ -26,7 +26,7 @@ NONE = "(none)"
 @st.cache_data(max_entries=16, show_spinner=False)
 def _run(spec_json: str, scenario_json: str) -> tuple[list[dict[str, Any]], dict[str, Knob]]:
     spec = SweepSpec.model_validate_json(spec_json)
-    return web_sweep.run(spec, Scenario.model_validate_json(scenario_json))
+    return sweep.run(spec, Scenario.model_validate_json(scenario_json))
 
 
 def _parquet(frame: pd.DataFrame) -> bytes:
@@ -35,9 +35,8 @@ def _parquet(frame: pd.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
-web_state.through_router()
 st.title("Sweeps")
-scenario = web_state.current_scenario()
+scenario = state.current_scenario()
 scenario_caption(scenario)
 st.caption(
     "One run is one point on a curve. Pick a knob and the values to try (and a second knob for"
@@ -45,7 +44,7 @@ st.caption(
     " per seed. The same sweep as a file: `lab sweep SPEC`."
 )
 
-choices = {k.label: k for k in web_sweep.sweep_knobs(scenario)}
+choices = {k.label: k for k in sweep.sweep_knobs(scenario)}
 labels = list(choices)
 form = st.columns([3, 3, 2, 2])
 first_label = form[0].selectbox("knob (x axis)", labels, key="sweep.x")
@@ -77,25 +76,25 @@ problem = None
 if any(not values for values in grid.values()):
     problem = "Pick at least one value for each knob."
 try:
-    spec = web_sweep.sweep_spec(scenario, grid, list(range(1, int(seeds) + 1)))
+    spec = sweep.sweep_spec(scenario, grid, list(range(1, int(seeds) + 1)))
 except ValueError as exc:
     spec, problem = None, problem or str(exc)
-if spec is not None and web_sweep.points(spec) > web_sweep.MAX_POINTS:
+if spec is not None and sweep.points(spec) > sweep.MAX_POINTS:
     problem = (
-        f"{web_sweep.points(spec)} runs: at most {web_sweep.MAX_POINTS} here; use fewer values"
+        f"{sweep.points(spec)} runs: at most {sweep.MAX_POINTS} here; use fewer values"
         " or seeds, or `lab sweep` on a Dask cluster."
     )
 
 if problem:
     st.info(problem)
 elif st.button("Run sweep", type="primary", key="sweep.run"):
-    st.session_state["sweep.asked"] = (spec, web_sweep.sample(scenario, int(requests)))
+    st.session_state["sweep.asked"] = (spec, sweep.sample(scenario, int(requests)))
 
 asked = st.session_state.get("sweep.asked")
 if asked is not None:
     spec_asked, base = asked
     try:
-        with st.spinner(f"Simulating {web_sweep.points(spec_asked)} points..."):
+        with st.spinner(f"Simulating {sweep.points(spec_asked)} points..."):
             rows, found = _run(spec_asked.model_dump_json(), base.model_dump_json())
     except ScenarioError as exc:
         st.error(str(exc))

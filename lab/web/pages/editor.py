@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lab import web_state
-from lab.web_scenarios import (
+from lab.web import state
+from lab.web.scenarios import (
     EXTENSIONS,
     FORMATS,
     MAX_UPLOAD_MB,
@@ -23,9 +23,8 @@ from models.loading import ScenarioError, builtin_names, builtin_scenario, scena
 
 TEXT, FMT, ERROR, SEEN = "editor.text", "editor.fmt", "editor.error", "editor.seen_upload"
 
-web_state.through_router()
 st.title("Scenario editor")
-base = web_state.base_scenario()
+base = state.base_scenario()
 if TEXT not in st.session_state:
     name = base.name if base.name in builtin_names() else None
     st.session_state[TEXT] = builtin_text(name) if name else scenario_text(base, "yaml")
@@ -36,7 +35,7 @@ def _use(scenario_text_: str, fmt: str, source: str, scenario: object) -> None:
     st.session_state[TEXT] = scenario_text_
     st.session_state[FMT] = fmt
     st.session_state[ERROR] = None
-    web_state.set_base(scenario, source)  # type: ignore[arg-type]
+    state.set_base(scenario, source)  # type: ignore[arg-type]
 
 
 def _upload_changed() -> None:
@@ -83,7 +82,7 @@ if st.session_state.get(ERROR):
 
 st.subheader("Edit")
 st.caption(
-    f"In use: **{base.name}** ({web_state.base_source()}). Apply checks the text like "
+    f"In use: **{base.name}** ({state.base_source()}). Apply checks the text like "
     "`lab sim` checks a file."
 )
 fmt = st.radio("format", FORMATS, key=FMT, horizontal=True)
@@ -96,7 +95,7 @@ if buttons.button("Apply", key="editor.apply", type="primary", icon=":material/c
         st.session_state[ERROR] = str(exc)
     else:
         st.session_state[ERROR] = None
-        web_state.set_base(edited, f"edited {edited.name}")
+        state.set_base(edited, f"edited {edited.name}")
     st.rerun()
 buttons.download_button(
     "Download this text",
@@ -107,7 +106,7 @@ buttons.download_button(
     on_click="ignore",
     icon=":material/download:",
 )
-current = web_state.current_scenario()
+current = state.current_scenario()
 buttons.download_button(
     "Download the playground's scenario (YAML)",
     scenario_text(current, "yaml"),

@@ -6,7 +6,7 @@ simulations, kept so a rerun with the same scenario costs nothing.
   (``lab.view.whatif``), the one every page shows.
 * Simulations are cached keyed by the frozen ``Scenario`` (hashed by its ``fingerprint()``):
   what the playground draws, already aggregated, in ``st.cache_data`` (both models simulated
-  side by side in worker processes, ``lab.side_by_side``), and a replayed model's run with
+  side by side in worker processes, ``lab.web.side_by_side``), and a replayed model's run with
   its events in ``st.cache_resource`` (read-only, and too big to copy on every hit).
 """
 
@@ -18,7 +18,6 @@ from typing import Any
 import streamlit as st
 
 from lab import heap
-from lab.side_by_side import run_laid_out, warm_up
 from lab.view import Timeline, build_timeline
 from lab.view.series import (
     LaneBins,
@@ -34,6 +33,7 @@ from lab.view.series import (
 )
 from lab.view.sweep import ModelCost, SweepPoint, cpu_share_sweep, monthly_costs
 from lab.view.whatif import COMPARED, Knobs, apply_knobs, read_knobs, with_compared_models
+from lab.web.side_by_side import run_laid_out, warm_up
 from models.loading import DEFAULT_SCENARIO, builtin_scenario
 from models.run import RunResult, simulate, simulate_model
 from models.scenario import Scenario
@@ -41,7 +41,6 @@ from models.scenario import Scenario
 BASE = "lab.base"
 BASE_SOURCE = "lab.base_source"
 KNOBS = "lab.knobs"
-ROUTED = "lab.routed"
 KNOB_PREFIX = "knob."
 """Widget keys of the what-if controls; dropped when another scenario is loaded."""
 
@@ -69,29 +68,6 @@ def settle_heap() -> None:
 
 
 # --- session state ----------------------------------------------------------------------
-
-
-def through_router() -> None:
-    """Make sure a page runs inside ``lab/app.py``'s navigation.
-
-    Until some session has run the router, Streamlit treats ``lab/pages/`` as its old
-    pages-folder app, so a first visit straight to ``/bill`` would run the page alone (no page
-    config, no sections). Switch to the router's navigation and rerun the same URL. (A
-    session that has been through the router is left alone: ``AppTest`` resets Streamlit's
-    flag before every run, and a rerun there would swallow the click that started it.)
-    """
-    try:
-        from streamlit.runtime.pages_manager import PagesManager
-    except ImportError:  # pragma: no cover - a Streamlit without the old mode
-        return
-    if PagesManager.uses_pages_directory and not st.session_state.get(ROUTED):
-        PagesManager.uses_pages_directory = False
-        st.rerun()
-
-
-def routed() -> None:
-    """Called by the router: this session has run ``lab/app.py``'s navigation."""
-    st.session_state[ROUTED] = True
 
 
 def init_state() -> None:
@@ -217,7 +193,7 @@ def chart_specs(view: PlaygroundView) -> dict[str, dict[str, Any]]:
 
 @st.cache_data(max_entries=16, hash_funcs=HASH_FUNCS, show_spinner=False)
 def playground_view(scenario: Scenario) -> PlaygroundView:
-    """Both models simulated and laid out side by side (``lab.side_by_side``), aggregated."""
+    """Both models simulated and laid out side by side (``lab.web.side_by_side``), aggregated."""
     return aggregate(*run_laid_out(scenario, COMPARED))
 
 

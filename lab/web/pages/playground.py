@@ -1,6 +1,6 @@
 """Playground: turn a knob, see traditional and fluid side by side.
 
-Knobs in the sidebar (``lab.web_controls.knob_panel``); the scenario they make is simulated once
+Knobs in the sidebar (``lab.web.controls.knob_panel``); the scenario they make is simulated once
 and cached, so going back to a setting already seen is instant.
 """
 
@@ -9,31 +9,30 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lab import web_state
 from lab.report_rows import comparison_rows
 from lab.view.whatif import read_knobs
-from lab.web_controls import chart_with_downloads, headline_numbers, knob_panel, scenario_caption
-from lab.web_export import comparison_csv, summary_csv
+from lab.web import state
+from lab.web.controls import chart_with_downloads, headline_numbers, knob_panel, scenario_caption
+from lab.web.export import comparison_csv, summary_csv
 
-web_state.through_router()
 st.title("Playground")
-base = web_state.base_scenario()
+base = state.base_scenario()
 with st.sidebar:
     st.header("What if…")
-    web_state.set_knobs(knob_panel(base, web_state.knobs()))
+    state.set_knobs(knob_panel(base, state.knobs()))
     if st.button("Reset to the scenario's values", key="playground.reset"):
-        web_state.set_base(base, web_state.base_source())
+        state.set_base(base, state.base_source())
         st.rerun()
 
-scenario = web_state.current_scenario()
+scenario = state.current_scenario()
 scenario_caption(base)
-moved = web_state.knobs().changed(read_knobs(base))
+moved = state.knobs().changed(read_knobs(base))
 if moved:
     st.caption("Changed: " + ", ".join(sorted(moved)))
 
 with st.spinner("Simulating…"):
-    view = web_state.playground_view(scenario)
-    specs = web_state.playground_specs(scenario)
+    view = state.playground_view(scenario)
+    specs = state.playground_specs(scenario)
 
 headline_numbers(view.summaries)
 

@@ -10,7 +10,7 @@ What comes back from a worker is the model's measured result *without* its event
 thousand event objects would take longer to pickle and unpickle than to simulate again. Views
 that need the events themselves (the replay's running meters) simulate in-process.
 
-The workers are plain child processes (``python -m lab.side_by_side``) talking pickles over
+The workers are plain child processes (``python -m lab.web.side_by_side``) talking pickles over
 their stdin and stdout, not a ``multiprocessing`` pool: those re-run the parent's
 ``__main__`` in every worker, and under Streamlit ``__main__`` is the page script itself.
 They start ahead of the first request (``warm_up()``), serve one session at a time (another
@@ -88,7 +88,7 @@ class _Worker:
 
     def __init__(self) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "lab.side_by_side"],
+            [sys.executable, "-m", "lab.web.side_by_side"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},

@@ -11,20 +11,20 @@ from dataclasses import replace
 
 import streamlit as st
 
-from lab import charts, web_state
+from lab import charts
 from lab.format import change, count, money, percent
 from lab.view.legend import bill_label
 from lab.view.sweep import MONTH_S, SHARES, break_even
 from lab.view.whatif import COMPARED, apply_knobs, read_knobs
-from lab.web_controls import chart_with_downloads, price_names, price_title, scenario_caption
-from lab.web_export import rows_csv
+from lab.web import state
+from lab.web.controls import chart_with_downloads, price_names, price_title, scenario_caption
+from lab.web.export import rows_csv
 
 SAMPLES = [200, 500, 1000, 2000, 5000]
 SWEEP_SAMPLE = 200  # requests per sweep point: the same ones at every point (smooth curves)
 
-web_state.through_router()
 st.title("Bill calculator")
-scenario = web_state.current_scenario()
+scenario = state.current_scenario()
 scenario_caption(scenario)
 knobs = read_knobs(scenario)
 
@@ -65,7 +65,7 @@ priced = apply_knobs(
 )
 
 with st.spinner("Simulating a sample of the month…"):
-    costs = web_state.monthly(priced, float(monthly_requests), sample)
+    costs = state.monthly(priced, float(monthly_requests), sample)
 
 st.subheader(f"A month of {count(monthly_requests)} requests")
 columns = st.columns(len(costs))
@@ -113,7 +113,7 @@ st.caption(
     f"({len(SHARES)} points, {count(SWEEP_SAMPLE)} requests each, simulated under both models)."
 )
 with st.spinner("Sweeping the CPU share…"):
-    points = web_state.sweep(priced, float(monthly_requests), SWEEP_SAMPLE)
+    points = state.sweep(priced, float(monthly_requests), SWEEP_SAMPLE)
 even = break_even(points)
 current_share = 1.0 - knobs.io_share
 if even.status == "crosses" and even.cpu_share is not None:

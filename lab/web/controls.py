@@ -12,10 +12,10 @@ import altair as alt
 import pyarrow as pa
 import streamlit as st
 
-from lab import web_state
 from lab.format import change, count, duration_ms, money, percent, seconds
 from lab.view.whatif import Knobs, read_knobs
-from lab.web_export import chart_png, chart_svg
+from lab.web import state
+from lab.web.export import chart_png, chart_svg
 from models.prices import price_presets
 from models.scenario import Scenario
 
@@ -47,7 +47,7 @@ def _with(options: Sequence[T], value: T) -> list[T]:
 
 def _seed(key: str, value: Any) -> str:
     """Give a knob widget its stored value when it (re)appears, e.g. back from another page."""
-    full = web_state.KNOB_PREFIX + key
+    full = state.KNOB_PREFIX + key
     if full not in st.session_state:
         st.session_state[full] = value
     return full
@@ -272,6 +272,6 @@ def chart_with_downloads(chart: alt.TopLevelMixin | Spec, name: str, key: str) -
 
 def scenario_caption(scenario: Scenario) -> None:
     st.caption(
-        f"Scenario **{scenario.name}** ({web_state.base_source()})"
+        f"Scenario **{scenario.name}** ({state.base_source()})"
         + (f": {scenario.title}" if scenario.title else "")
     )

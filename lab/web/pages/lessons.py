@@ -16,8 +16,8 @@ import streamlit as st
 from lab import charts
 from lab.format import count, money, seconds
 from lab.view import QUEUE_LANE, Timeline, build_timeline, state_at
-from lab.web_clock import PlayClock
-from lab.web_controls import chart_with_downloads, show
+from lab.web.clock import PlayClock
+from lab.web.controls import chart_with_downloads, show
 from lessons import LessonError, LessonRun, list_lessons, open_lesson
 from lessons.progress import Progress
 

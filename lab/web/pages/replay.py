@@ -2,7 +2,7 @@
 
 The animation is a fragment that reruns every 0.1 s while playing and only moves the cursor:
 the cursor is a function of wall-clock time since play was pressed (so a slow frame never slows
-the run down; ``lab.web_clock``), and the frame drawn is ``state_at(timeline, cursor)``, a pure
+the run down; ``lab.web.clock``), and the frame drawn is ``state_at(timeline, cursor)``, a pure
 function. No loop, no sleep: pausing simply stops the fragment's timer.
 """
 
@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lab import charts, web_state
+from lab import charts
 from lab.format import count, duration_ms, money, percent, seconds
 from lab.view import QUEUE_LANE, Timeline, state_at
 from lab.view.whatif import COMPARED
-from lab.web_clock import PlayClock
-from lab.web_controls import chart_with_downloads, metric_rows, scenario_caption, show
+from lab.web import state
+from lab.web.clock import PlayClock
+from lab.web.controls import chart_with_downloads, metric_rows, scenario_caption, show
 
 TICK_S = 0.1
 SPEEDS = [1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600]
@@ -28,9 +29,8 @@ clock = PlayClock("replay")
 """Session keys ``replay.playing``, ``replay.cursor`` (written by no widget) and the time
 slider's ``replay.time``."""
 
-web_state.through_router()
 st.title("Animated replay")
-scenario = web_state.current_scenario()
+scenario = state.current_scenario()
 scenario_caption(scenario)
 
 top = st.columns([2, 3, 3])
@@ -47,7 +47,7 @@ window = top[2].select_slider(
 )
 
 with st.spinner("Laying out the run…"):
-    timeline = web_state.replay_timeline(scenario, model)
+    timeline = state.replay_timeline(scenario, model)
 end = timeline.end_time
 
 run_id = (scenario.fingerprint(), model)
