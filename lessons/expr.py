@@ -214,8 +214,8 @@ def names(node: ast.AST) -> list[tuple[str | int, ...]]:
             for child in (*n.args, *(kw.value for kw in n.keywords)):
                 visit(child)
             return
-        for child in ast.iter_child_nodes(n):
-            visit(child)
+        for sub in ast.iter_child_nodes(n):
+            visit(sub)
 
     visit(node)
     return found

@@ -40,7 +40,7 @@ figure { margin: 1rem 0; } figure img { max-width: 100%; }
 
 
 def _md(text: str) -> str:
-    return MarkdownIt("commonmark").enable("table").render(text)
+    return str(MarkdownIt("commonmark").enable("table").render(text))
 
 
 def chart_svg(chart: ChartView) -> str:
@@ -50,8 +50,9 @@ def chart_svg(chart: ChartView) -> str:
 
     rows = [{"run": run, "model": model, "value": value} for run, model, value in chart.rows]
     title = f"{chart.title} ({chart.unit})" if chart.unit else chart.title
+    data = alt.Data(values=rows)  # type: ignore[no-untyped-call]  # altair: untyped
     spec = (
-        alt.Chart(alt.Data(values=rows), title=title, width=420, height=220)
+        alt.Chart(data, title=title, width=420, height=220)
         .mark_bar()
         .encode(
             x=alt.X("run:N", title=None, sort=None, axis=alt.Axis(labelAngle=0)),
