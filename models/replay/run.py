@@ -79,7 +79,7 @@ def functions_of(spec: ReplaySpec) -> Iterator[FunctionTrace]:
     """The trace's functions the spec selects, streamed."""
     wanted = set(spec.functions) if spec.functions else None
     fmt = spec.format or detect_format(spec.trace)
-    yield from read_trace(Path(spec.trace), fmt, wanted)
+    yield from read_trace(Path(spec.trace), fmt, wanted, spec.window)
 
 
 def tasks_of(spec: ReplaySpec, functions: Iterable[FunctionTrace] | None = None) -> list[Task]:

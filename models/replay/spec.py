@@ -24,10 +24,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from models.durations import Constant
+from models.durations import Constant, Seconds
 from models.policies import FixedPolicy, HybridPolicy, KeepAlivePolicy, ScaleToOnePolicy
 from models.scenario import FunctionSpec, PlatformModel, Scenario
-from models.traces import FunctionTrace, TraceFormat, WithinMinute
+from models.traces import FunctionTrace, TraceFormat, Window, WithinMinute
 
 DEFAULT_FUNCTION = FunctionSpec(
     runtime_init=Constant(value=0.3), module_init=Constant(value=0.1), memory_mb=256
@@ -58,6 +58,10 @@ class ReplaySpec(BaseModel):
     hours: float | None = Field(
         default=None, gt=0, le=24 * 14, description="replay only the first N hours"
     )
+    start: Seconds | None = Field(
+        default=None, description="cut the trace from here (`--from`; '8h', '480min', seconds)"
+    )
+    end: Seconds | None = Field(default=None, description="cut the trace up to here (`--to`)")
     cpu_share: float = Field(default=0.5, ge=0, le=1)
     cpu_share_by_function: dict[str, float] = Field(default_factory=dict)
     memory_mb: int | None = Field(default=None, ge=128, le=32_768)
@@ -98,6 +102,17 @@ class ReplaySpec(BaseModel):
     def _platforms_valid(self) -> ReplaySpec:
         self.template()  # raises a ValidationError naming the platform field
         return self
+
+    @model_validator(mode="after")
+    def _window_ordered(self) -> ReplaySpec:
+        if self.start is not None and self.end is not None and self.end <= self.start:
+            raise ValueError("expected end (--to) after start (--from)")
+        return self
+
+    @property
+    def window(self) -> Window:
+        """The cut of the trace to replay (whole trace by default)."""
+        return Window(self.start, self.end)
 
     def template(self) -> Scenario:
         """A scenario holding the function and platforms; arrivals come from the trace."""
