@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import simpy
-
-from models.sim.clock import Alarm, alarm_in
 
 _EPS = 1e-12
 
@@ -24,7 +22,7 @@ _EPS = 1e-12
 class _Job:
     __slots__ = ("deadline", "done_event", "remaining", "work")
 
-    def __init__(self, work: float, deadline: float, done_event: Alarm) -> None:
+    def __init__(self, work: float, deadline: float, done_event: simpy.Event) -> None:
         self.work = work
         self.remaining = work
         self.deadline = deadline
@@ -66,16 +64,16 @@ class CpuShare:
         work: float,
         deadline: float = math.inf,
         then: Callable[[Any], None] | None = None,
-    ) -> Alarm:
-        """An event that fires with ``(finished, cpu_seconds_used)`` as its ``value``, calling
-        ``then`` (an ``Alarm``, which a simpy process may also yield).
+    ) -> simpy.Event:
+        """A simpy event that succeeds with ``(finished, cpu_seconds_used)`` as its ``value``
+        (a process may yield it), calling ``then`` when it fires.
 
         ``finished`` is False when the deadline came first; the segment is then cut.
         """
         self._advance()
-        event = Alarm(then)
-        if then is None:
-            event.callbacks = []
+        event = self._env.event()
+        if then is not None:
+            cast("list[Any]", event.callbacks).append(then)
         self._jobs.append(_Job(work, deadline, event))
         self._plan()
         return event
@@ -96,7 +94,8 @@ class CpuShare:
                 min([job.deadline for job in jobs]) - now,
             )
         gen = self._gen
-        alarm_in(self._env, max(0.0, wait), Alarm(lambda _ev: self._wake(gen)))
+        timer = self._env.timeout(max(0.0, wait))
+        cast("list[Any]", timer.callbacks).append(lambda _ev: self._wake(gen))
 
     def _wake(self, gen: int) -> None:
         if gen != self._gen:
@@ -115,7 +114,6 @@ class CpuShare:
         self._jobs = keep
         self._plan()
 
-    def _done(self, event: Alarm, outcome: tuple[bool, float]) -> None:
-        """Fire ``event`` with ``outcome`` as simpy's ``Event.succeed`` would: scheduled now."""
-        event._value = outcome
-        alarm_in(self._env, 0.0, event)
+    def _done(self, event: simpy.Event, outcome: tuple[bool, float]) -> None:
+        """Fire ``event`` with ``outcome`` (scheduled now, after what is already due now)."""
+        event.succeed(outcome)

@@ -18,7 +18,6 @@ import random
 from collections import deque
 from collections.abc import Callable, Generator, Iterator
 from functools import partial
-from heapq import heappush
 from typing import Any, cast
 
 import simpy
@@ -46,7 +45,6 @@ from models.policies import RuntimePolicy, effective_keep_alive, runtime_policy
 from models.requests import RequestSpec
 from models.scenario import Scenario
 from models.sim.cache import BytecodeCache
-from models.sim.clock import NORMAL, Alarm, alarm_at, alarm_in, scheduling
 from models.sim.cpu import CpuShare
 
 STARTING, READY, RECYCLED = 0, 1, 2
@@ -58,10 +56,7 @@ class Instance:
     """The simulator's private state of one instance."""
 
     __slots__ = (
-        "alarm_set",
         "cpu",
-        "expires_at",
-        "expiry_order",
         "id",
         "idle_gen",
         "in_heap",
@@ -80,18 +75,14 @@ class Instance:
         self.loaded: set[str] = set()
         self.loading: dict[str, simpy.Event] = {}
         self.idle_gen = 0
-        self.expires_at = 0.0
-        self.expiry_order = 0
-        self.alarm_set = False
         self.in_heap = False
         self.cpu = CpuShare(env, vcpus)
 
 
-class _Flow(Alarm):
+class _Flow:
     """One request's segments (then its background work) on a ready instance, as a callback
-    chain: each segment is one scheduled wake-up (the flow itself, as an ``Alarm``, or the
-    instance's shared-CPU completion) whose callback is this object, so serving a request
-    needs no simpy process, and a segment no simpy event, of its own."""
+    chain: each segment is one simpy ``Timeout`` (or the instance's shared-CPU completion
+    event) whose callback is this object, so serving a request needs no simpy process."""
 
     __slots__ = (
         "background",
@@ -112,8 +103,6 @@ class _Flow(Alarm):
     def __init__(
         self, run: PlatformRun, request: RequestSpec, inst: Instance, deadline: float
     ) -> None:
-        self._ok = True
-        self._value = None
         self.run = run
         self.emit = run.emit
         self.request = request
@@ -163,10 +152,8 @@ class _Flow(Alarm):
         self.finished = finished = seconds <= left
         run_for = seconds if finished else left
         self.used = run_for if is_cpu else 0.0
-        # wake at now + run_for, as a simpy Timeout set now would (models.sim.clock)
-        self.due = due = now + run_for
-        self.callbacks = [self]
-        heappush(run._queue_heap, (due, NORMAL, next(run._ids), self))
+        self.due = now + run_for
+        cast("list[Any]", run.env.timeout(run_for).callbacks).append(self)
 
     def __call__(self, event: Any) -> None:
         """The segment's wake-up (or its shared-CPU completion) fired."""
@@ -211,7 +198,6 @@ class PlatformRun:
         self.emit = emit
         self.seed = scenario.seed if seed is None else seed
         self.env = simpy.Environment()
-        self._queue_heap, self._ids = scheduling(self.env)  # the hot path schedules directly
         self._phase_rng = random.Random(f"{self.seed}:{model}:phases")
         self.concurrency = platform.concurrency
         self._prewarm = platform.prewarm
@@ -237,7 +223,6 @@ class PlatformRun:
         self.requests_arrived = 0
         self._requests: Iterator[RequestSpec] = iter(())
         self._due: RequestSpec | None = None
-        self._arrival_alarm = Alarm()  # one wake-up at a time: the next arrival
         self._finished = False
 
     @property
@@ -293,9 +278,7 @@ class PlatformRun:
             delay = request.t - env.now
             if delay > 0:
                 self._due = request
-                alarm = self._arrival_alarm
-                alarm.callbacks = [self._next_arrivals]
-                alarm_in(env, delay, alarm)  # once per arrival: as a Timeout, without one
+                cast("list[Any]", env.timeout(delay).callbacks).append(self._next_arrivals)
                 return
 
     # --- routing -----------------------------------------------------------------------
@@ -364,33 +347,9 @@ class PlatformRun:
             if self._policy is not None:
                 self._policy_idle(inst)
                 return
-            # the keep-alive timer of this idle stretch, as one alarm per instance (see
-            # models.sim.clock): due keep_alive from now, in the order of a timer set now
-            inst.expires_at = now + self.keep_alive
-            inst.expiry_order = next(self._ids)  # reserved: see models.sim.clock
-            if not inst.alarm_set:
-                self._set_alarm(inst)
-
-    def _set_alarm(self, inst: Instance) -> None:
-        inst.alarm_set = True
-        alarm_at(
-            self.env,
-            inst.expires_at,
-            inst.expiry_order,
-            partial(self._alarm, inst, inst.idle_gen),
-        )
-
-    def _alarm(self, inst: Instance, gen: int, event: Any) -> None:
-        """An instance's keep-alive alarm: expire it, or move the alarm to its latest idle
-        stretch (if it went idle again since; if it is busy now, its next idle sets one)."""
-        inst.alarm_set = False
-        if inst.state == RECYCLED:
-            return
-        if inst.idle_gen != gen:
-            if inst.inflight == 0:
-                self._set_alarm(inst)
-            return
-        self._expire(inst, gen, event)
+            # the keep-alive timer of this idle stretch; a later idle stretch makes it stale
+            timer = self.env.timeout(self.keep_alive)
+            cast("list[Any]", timer.callbacks).append(partial(self._expire, inst, inst.idle_gen))
 
     def _expire(self, inst: Instance, gen: int, _event: simpy.Event) -> None:
         if inst.state == RECYCLED or inst.inflight or inst.idle_gen != gen:
@@ -481,7 +440,7 @@ class PlatformRun:
         used = seconds
         if seconds > 0:
             if self._shared_cpu and inst.state == READY:
-                _finished, used = yield cast("simpy.Event", inst.cpu.run(seconds))  # duck-typed
+                _finished, used = yield inst.cpu.run(seconds)
             else:
                 yield env.timeout(seconds)
         inst.loaded.add(chunk)
