@@ -1,36 +1,14 @@
-"""How the lab writes numbers for people: money, durations, rates. Shared by every front end."""
+"""How the lab writes numbers for people: money, durations, rates. Shared by every front end.
+
+Money and durations come from ``lessons.format`` (one formatter for lesson text and the front
+ends); the rest is only used by the front ends.
+"""
 
 from __future__ import annotations
 
+from lessons.format import duration_ms, money, seconds
 
-def money(usd: float) -> str:
-    """``$2.00``, ``$0.1447``, ``$0.000390``: enough digits to compare small bills."""
-    if usd == 0:
-        return "$0"
-    if abs(usd) >= 100:
-        return f"${usd:,.0f}"
-    if abs(usd) >= 1:
-        return f"${usd:,.2f}"
-    if abs(usd) >= 0.01:
-        return f"${usd:.4f}"
-    return f"${usd:.6f}"
-
-
-def duration_ms(ms: float) -> str:
-    """``0.14 ms``, ``873 ms``, ``20.0 s``, ``4.2 min``."""
-    if ms < 1:
-        return f"{ms:.2f} ms"
-    if ms < 1000:
-        return f"{ms:.0f} ms"
-    if ms < 60_000:
-        return f"{ms / 1000:.1f} s"
-    if ms < 3_600_000:
-        return f"{ms / 60_000:.1f} min"
-    return f"{ms / 3_600_000:.1f} h"
-
-
-def seconds(s: float) -> str:
-    return duration_ms(s * 1000)
+__all__ = ["change", "clock", "count", "duration_ms", "money", "percent", "seconds"]
 
 
 def percent(fraction: float, digits: int = 1) -> str:

@@ -6,6 +6,9 @@ claim that names an unavailable table is reported as *skipped*, with the reason,
 passed.
 
 * ``bytecode_fit``      lesson 3's least-squares fit (``lessons.fit``)
+* ``platform_facts``    the platform's documented limits and behaviours
+                        (``assets/facts/vercel.toml``, via ``lessons.sources``): inputs, so a
+                        claim naming only these must be marked ``arithmetic`` or ``definition``
 * ``trace_keepalive``   a public Azure Functions trace, each function replayed by the core
                         simulator under one fixed keep-alive: cold-start share per function
 * ``replay_cold_share`` the same question answered by ``models.replay.cold_share_by_function``
@@ -51,8 +54,14 @@ def _bytecode_fit(args: Mapping[str, Any]) -> dict[str, Any]:
     return bytecode_fit()
 
 
+def _platform_facts(args: Mapping[str, Any]) -> dict[str, Any]:
+    from lessons.sources import facts_table
+
+    return facts_table()
+
+
 def find_trace(name: str) -> Path:
-    """A trace file by path, or by its name under the shipped or shared trace samples."""
+    """A trace file by path, or by its name under the trace samples shipped in ``assets/``."""
     path = Path(name)
     if path.is_absolute() and path.is_file():
         return path
@@ -60,7 +69,6 @@ def find_trace(name: str) -> Path:
         ROOT / name,
         ROOT / "assets" / "traces" / name,
         ROOT / "assets" / "traces" / "azure-functions-traces" / name,
-        ROOT.parent / "shared" / "data" / "azure-functions-traces" / name,
     ]
     for candidate in candidates:
         if candidate.is_file():
@@ -71,7 +79,7 @@ def find_trace(name: str) -> Path:
         for found in assets.rglob(Path(name).name):
             if found.parts[-len(tail) :] == tail:
                 return found
-    raise Unavailable(f"trace sample {name!r} not found (looked in assets/ and ../shared/data)")
+    raise Unavailable(f"trace sample {name!r} not found (looked in assets/)")
 
 
 def _trace_rows(path: Path) -> dict[str, list[tuple[float, float]]]:
@@ -193,6 +201,15 @@ def _live_modules() -> tuple[Any, Any, Any]:
     return coldstart, replay, runtime
 
 
+def _slope(points: list[tuple[float, float]]) -> float:
+    """Least-squares slope of ``(x, y)`` points (ms per kB)."""
+    n = len(points)
+    mx = sum(x for x, _ in points) / n
+    my = sum(y for _, y in points) / n
+    sxx = sum((x - mx) ** 2 for x, _ in points)
+    return sum((x - mx) * (y - my) for x, y in points) / sxx if sxx else 0.0
+
+
 def _live_bytecode(args: Mapping[str, Any]) -> dict[str, Any]:
     """Real cold starts of generated Python bundles, bytecode cache off vs on (medians).
 
@@ -201,28 +218,42 @@ def _live_bytecode(args: Mapping[str, Any]) -> dict[str, Any]:
     (``nocache_ms``, ``cache_ms``: steady on a busy machine) and its wall time (``*_wall_ms``:
     what a user waits, noisy when other work shares the cores). With the cache on, only the cold
     starts that really hit it count (the first instance fills the cache; a later one may start
-    before it is published).
+    before it is published): the runs are repeated, up to ``attempts`` times per size, until
+    ``repeats`` cold starts of each kind are usable, and the table is unavailable (a failure
+    when a lesson is checked live) if one size still has none. ``per_kb`` is the slope over the
+    sizes of compile CPU, cache-load CPU and their difference (ms per kB), the live runtime's
+    answer to what lesson 3 fits from the post.
     """
     coldstart, replay, runtime = _live_modules()
     repeats = int(args.get("repeats", 3))
+    attempts = int(args.get("attempts", 4))
     gap = float(args.get("gap_s", 0.8))  # time for an instance to publish its cache
     table: dict[str, Any] = {}
+    points: dict[str, list[tuple[float, float]]] = {"off": [], "merged": []}
     for kb in args.get("sizes", (250, 550, 800)):
         medians: dict[str, float] = {}
-        hits = 0
+        counts: dict[str, int] = {}
         for mode in ("off", "merged"):
-            scenario = coldstart.cold_start_scenario(kb, mode, repeats + 1).with_changes(
-                **{"workload.arrivals.rate": 1.0 / gap}
-            )
-            run = replay.run_live(scenario, "traditional", options=runtime.LiveOptions())
-            rows = coldstart.phases_by_instance(run.events)[1:]
-            if mode == "merged":
-                rows = [r for r in rows if r.get("cache_hit")]
-                hits = len(rows)
+            rows: list[dict[str, float]] = []
+            for _ in range(attempts):
+                scenario = coldstart.cold_start_scenario(kb, mode, repeats + 1).with_changes(
+                    **{"workload.arrivals.rate": 1.0 / gap}
+                )
+                run = replay.run_live(scenario, "traditional", options=runtime.LiveOptions())
+                found = coldstart.phases_by_instance(run.events)[1:]
+                if mode == "merged":
+                    found = [r for r in found if r.get("cache_hit")]
+                rows += found
+                if len(rows) >= repeats:
+                    break
             if not rows:
-                raise Unavailable(f"no usable live cold start for {kb} kB ({mode})")
+                raise Unavailable(
+                    f"no usable live cold start for {kb} kB ({mode}) in {attempts} attempts"
+                )
+            counts[mode] = len(rows)
             medians[mode] = statistics.median(r.get("code_load_cpu", 0.0) for r in rows) * 1000
             medians[mode + "_wall"] = statistics.median(r["code_load"] for r in rows) * 1000
+            points[mode].append((float(kb), medians[mode]))
         nocache, cache = medians["off"], medians["merged"]
         table[f"kb{int(kb)}"] = {
             "nocache_ms": nocache,
@@ -231,8 +262,15 @@ def _live_bytecode(args: Mapping[str, Any]) -> dict[str, Any]:
             "saving": 1 - cache / nocache if nocache else 0.0,
             "nocache_wall_ms": medians["off_wall"],
             "cache_wall_ms": medians["merged_wall"],
-            "hits": hits,
+            "hits": counts["merged"],
+            "compiles": counts["off"],
         }
+    compile_kb, load_kb = _slope(points["off"]), _slope(points["merged"])
+    table["per_kb"] = {
+        "compile_ms": compile_kb,
+        "load_ms": load_kb,
+        "saving_ms": compile_kb - load_kb,
+    }
     return table
 
 
@@ -284,6 +322,7 @@ def _live_module_state(args: Mapping[str, Any]) -> dict[str, Any]:
 
 PROVIDERS: dict[str, Provider] = {
     "bytecode_fit": _bytecode_fit,
+    "platform_facts": _platform_facts,
     "trace_keepalive": _trace_keepalive,
     "replay_cold_share": _replay_cold_share,
     "live_bytecode": _live_bytecode,
@@ -291,9 +330,15 @@ PROVIDERS: dict[str, Provider] = {
 }
 LIVE_PROVIDERS = frozenset({"live_bytecode", "live_module_state"})
 """Providers that run real processes for seconds: only used when a lesson is opened live."""
+INPUT_PROVIDERS = frozenset({"platform_facts"})
+"""Providers whose tables are inputs (documented facts), not results a model could get wrong."""
 
 
 LIVE_TIMEOUT_S = 180.0
+LIVE_ATTEMPTS = 2
+"""How many times a live measurement is run before it is reported unavailable (a failure)."""
+FORCE_FAIL_ENV = "SERVERLESS_LAB_LIVE_FAIL"
+"""Set to 1 to make every live measurement fail (to test that a failure is reported as one)."""
 
 
 def provide(name: str, args: Mapping[str, Any]) -> dict[str, Any]:
@@ -306,7 +351,14 @@ def provide(name: str, args: Mapping[str, Any]) -> dict[str, Any]:
     provider = PROVIDERS[name]
     if name not in LIVE_PROVIDERS:
         return provider(args)
-    return _in_child(name, args, float(args.get("timeout_s", LIVE_TIMEOUT_S)))
+    attempts = max(1, int(args.get("live_attempts", LIVE_ATTEMPTS)))
+    reasons: list[str] = []
+    for _ in range(attempts):
+        try:
+            return _in_child(name, args, float(args.get("timeout_s", LIVE_TIMEOUT_S)))
+        except Unavailable as exc:
+            reasons.append(str(exc))
+    raise Unavailable(f"{'; '.join(reasons)} (tried {attempts} times)")
 
 
 def _in_child(name: str, args: Mapping[str, Any], timeout: float) -> dict[str, Any]:
@@ -342,6 +394,8 @@ def _main(argv: list[str]) -> int:
     """``python -m lessons.providers NAME ARGS_JSON``: one table as JSON on the last line."""
     name, args = argv[0], json.loads(argv[1]) if len(argv) > 1 else {}
     try:
+        if os.environ.get(FORCE_FAIL_ENV) == "1":
+            raise Unavailable(f"forced failure ({FORCE_FAIL_ENV}=1)")
         table = PROVIDERS[name](args)
     except Unavailable as exc:
         table = {"unavailable": str(exc)}

@@ -45,7 +45,8 @@ from lessons.derived import derived_metrics
 from lessons.expr import ExprError, UnknownName, evaluate, evaluate_traced, names, parse
 from lessons.loader import LessonFile, find_lesson, lesson_paths, read_lesson
 from lessons.providers import LIVE_PROVIDERS, PROVIDERS, Unavailable, provide
-from lessons.spec import Knob, Lesson, RunSpec, Source
+from lessons.sources import documents, facts
+from lessons.spec import Knob, Lesson, RunSpec, Source, SourceVsDocs
 from lessons.text import placeholders, render, without_placeholders
 from models.loading import ScenarioError, describe, load_scenario, scenario_from_data
 from models.run import RunResult, simulate
@@ -205,6 +206,25 @@ class KnobOutcome:
 
 
 @dataclass(frozen=True)
+class SourceVsDocsView:
+    """A source's statement beside the platform's documentation, and what the lab does."""
+
+    id: str
+    topic: str
+    step: int
+    source: Source
+    says: str
+    docs_page: str
+    docs_url: str
+    docs_date: str
+    docs_read: str
+    docs_says: str
+    lab: str
+    markdown: str
+    """The whole element as markdown (both front ends show it at the end of its step)."""
+
+
+@dataclass(frozen=True)
 class ClaimResult:
     id: str
     text: str
@@ -214,6 +234,8 @@ class ClaimResult:
     status: str
     """``pass``, ``fail`` or ``skipped`` (a table it needs is unavailable)."""
     detail: str
+    kind: str = "behaviour"
+    """``behaviour`` (checks a run's or a fit's output), ``arithmetic`` or ``definition``."""
 
     @property
     def passed(self) -> bool:
@@ -292,12 +314,13 @@ class LessonRun:
             except Unavailable as exc:
                 self.unavailable[name] = str(exc)
         self._check_references()
+        self.sources = [self._source(i, s) for i, s in enumerate(self.lesson.sources)]
         self.hook = self._render(self.lesson.hook, "hook")
         self.summary = self._render(self.lesson.summary, "summary")
+        self.source_vs_docs = [self._versus(i, v) for i, v in enumerate(self.lesson.source_vs_docs)]
         self.steps = [self._step(i) for i in range(len(self.lesson.steps))]
         self.prediction = self._prediction()
         self.knobs = [self._knob_view(k) for k in self.lesson.knobs]
-        self.sources = list(self.lesson.sources)
 
     # --- building ------------------------------------------------------------------------
 
@@ -383,6 +406,7 @@ class LessonRun:
         texts += [(f"knobs[{i}].explain", k.explain) for i, k in enumerate(lesson.knobs)]
         texts += [("prediction.reveal", lesson.prediction.reveal)]
         texts += [("prediction.question", lesson.prediction.question)]
+        texts += [(f"source_vs_docs[{i}].lab", v.lab) for i, v in enumerate(lesson.source_vs_docs)]
         return texts + self._labels()
 
     def _labels(self) -> list[tuple[str, str]]:
@@ -397,6 +421,71 @@ class LessonRun:
         labels += [(f"charts[{i}].title", c.title) for i, c in enumerate(lesson.charts)]
         labels += [(f"claims[{i}].text", c.text) for i, c in enumerate(lesson.claims)]
         return labels
+
+    def _source(self, index: int, source: Source) -> Source:
+        """The source with its document's title, URL, publisher and date; its quote checked."""
+        if source.document is None:
+            return source
+        docs = documents()
+        doc = docs.get(source.document)
+        if doc is None:
+            raise self.file.error(
+                f"sources[{index}].document",
+                f"no document {source.document!r} in lessons/sources/ (known: {', '.join(docs)})",
+                source.document,
+            )
+        if source.quote and not doc.contains(source.quote):
+            raise self.file.error(
+                f"sources[{index}].quote",
+                f"the quote is not in the excerpts of lessons/sources/{doc.id}.toml",
+                source.quote,
+            )
+        kind = {"third-party": "third-party article", "project-notes": "this project's notes"}
+        title = f"{doc.publisher}: “{doc.title}” ({doc.date})"
+        if doc.kind in kind:
+            title += f" [{kind[doc.kind]}]"
+        return source.model_copy(
+            update={
+                "title": title,
+                "url": doc.url or source.url,
+                "where": f"lessons/sources/{doc.id}.toml",
+            }
+        )
+
+    def _versus(self, index: int, item: SourceVsDocs) -> SourceVsDocsView:
+        place = f"source_vs_docs[{index}]"
+        sources = {s.id: s for s in self.sources}
+        if item.source not in sources:
+            raise self.file.error(f"{place}.source", f"no source {item.source!r}", item.source)
+        if item.step >= len(self.lesson.steps):
+            raise self.file.error(f"{place}.step", f"no step {item.step}", item.step)
+        source = sources[item.source]
+        doc = documents().get(source.document or "")
+        if doc is None or not doc.contains(item.says):
+            raise self.file.error(
+                f"{place}.says",
+                "the words must be a quote found in the source's document (lessons/sources/)",
+                item.says,
+            )
+        fact = facts().get(item.fact)
+        if fact is None:
+            raise self.file.error(
+                f"{place}.fact",
+                f"no fact {item.fact!r} in assets/facts/vercel.toml (known: {', '.join(facts())})",
+                item.fact,
+            )
+        lab = self._render(item.lab, f"{place}.lab")
+        markdown = (
+            f"> **{item.topic}**\n>\n"
+            f"> **The source says** ({source.title}): “{item.says}”\n>\n"
+            f"> **The documentation says** ({fact.publisher}, [{fact.page}]({fact.url}), "
+            f"{fact.page_date}; read {fact.read}): “{fact.quote}”\n>\n"
+            f"> **In the lab:** {' '.join(lab.split())}"
+        )
+        return SourceVsDocsView(
+            item.id, item.topic, item.step, source, item.says, fact.page, fact.url,
+            fact.page_date, fact.read, fact.quote, lab, markdown,
+        )  # fmt: skip
 
     # --- names ---------------------------------------------------------------------------
 
@@ -495,6 +584,9 @@ class LessonRun:
                 index, title, step.kind, f"*Not available here: {missing.reason}.*",
                 step.animate, step.models, False, missing.reason,
             )  # fmt: skip
+        for versus in self.source_vs_docs:
+            if versus.step == index:
+                markdown = f"{markdown.rstrip()}\n\n{versus.markdown}\n"
         return StepView(index, title, step.kind, markdown, step.animate, step.models)
 
     def _prediction(self) -> PredictionView:
@@ -597,7 +689,7 @@ class LessonRun:
     @cached_property
     def claims(self) -> list[ClaimResult]:
         out = []
-        sources = {s.id: s for s in self.lesson.sources}
+        sources = {s.id: s for s in self.sources}
         resolve = self.resolver()
         for i, claim in enumerate(self.lesson.claims):
             source = sources.get(claim.source) if claim.source else None
@@ -607,8 +699,9 @@ class LessonRun:
             except _Missing as missing:
                 out.append(
                     ClaimResult(
-                        claim.id, text, claim.check, claim.seed, source, "skipped",
-                        missing.reason,
+                        claim.id, text, claim.check, claim.seed, source,
+                        "fail" if self.live and missing.table in self._live_tables() else "skipped",
+                        missing.reason, claim.kind,
                     )
                 )  # fmt: skip
                 continue
@@ -622,8 +715,16 @@ class LessonRun:
                 )
             status = "pass" if traced.value else "fail"
             detail = "; ".join(traced.parts) or str(traced.value)
-            out.append(ClaimResult(claim.id, text, claim.check, claim.seed, source, status, detail))
+            out.append(
+                ClaimResult(
+                    claim.id, text, claim.check, claim.seed, source, status, detail, claim.kind
+                )
+            )
         return out
+
+    def _live_tables(self) -> set[str]:
+        """Data tables that are live measurements: opened live, their absence is a failure."""
+        return {n for n, d in self.lesson.data.items() if d.provider in LIVE_PROVIDERS}
 
     @cached_property
     def charts(self) -> list[ChartView]:

@@ -56,13 +56,42 @@ class _Strict(BaseModel):
 
 
 class Source(_Strict):
-    """Where an outside figure comes from."""
+    """Where an outside figure comes from: a document kept in ``lessons/sources/`` (by id).
+
+    The document gives the title, URL, publisher and date (``lessons.sources``); ``quote`` is
+    what the lesson cites from it and must be found in the document's excerpts.
+    """
 
     id: str = Field(min_length=1)
-    title: str = Field(min_length=1)
+    document: str | None = Field(
+        default=None, description="id of a file in lessons/sources/ (its name without .toml)"
+    )
+    title: str = Field(default="", description="filled from the document when it names one")
     url: str = ""
-    where: str = Field(default="", description="a file in the project, e.g. shared/seeds/...")
+    where: str = Field(default="", description="the project file holding the cited passages")
     quote: str = Field(default="", description="the figure as the source words it")
+
+    @model_validator(mode="after")
+    def _named(self) -> Source:
+        if not self.document and not self.title:
+            raise ValueError("a source needs `document` (a file in lessons/sources/) or `title`")
+        return self
+
+
+class SourceVsDocs(_Strict):
+    """A source's statement set beside what the platform's documentation says now.
+
+    Shown at the end of step ``step`` (0-based) as "the source says / the documentation says",
+    wherever a seed and the documentation differ (a limit, a plan, a behaviour).
+    """
+
+    id: str = Field(min_length=1)
+    topic: str = Field(min_length=1)
+    step: int = Field(ge=0, description="the step (0-based) it is shown in")
+    source: str = Field(min_length=1, description="id of one of the lesson's [[sources]]")
+    says: str = Field(min_length=1, description="the source's words, found in its document")
+    fact: str = Field(min_length=1, description="id of a fact in assets/facts/vercel.toml")
+    lab: str = Field(min_length=1, description="what the lab does about it (placeholders allowed)")
 
 
 class RunSpec(_Strict):
@@ -168,6 +197,14 @@ class Claim(_Strict):
     check: str = Field(min_length=1, description="a boolean expression over the results")
     seed: str = Field(default="", description="the seed figure it reproduces, quoted")
     source: str | None = Field(default=None, description="id of a Source")
+    kind: Literal["behaviour", "arithmetic", "definition"] = Field(
+        default="behaviour",
+        description=(
+            "behaviour: checks what a run or a fit produced (it can fail if the model is wrong); "
+            "arithmetic: computes from the lesson's own inputs (a bill from its prices); "
+            "definition: restates a setting or a documented fact"
+        ),
+    )
 
 
 class Chart(_Strict):
@@ -192,8 +229,13 @@ class Lesson(_Strict):
     knobs: list[Knob] = Field(default_factory=list)
     summary: str = Field(min_length=1)
     sources: list[Source] = Field(default_factory=list)
+    source_vs_docs: list[SourceVsDocs] = Field(default_factory=list)
     claims: list[Claim] = Field(default_factory=list)
     charts: list[Chart] = Field(default_factory=list)
+    check_prints: list[int] = Field(
+        default_factory=list,
+        description="steps (0-based) whose text `lab lesson check` prints before the claims",
+    )
 
     @field_validator("runs", "data")
     @classmethod

@@ -15,33 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lessons.expr import ExprError, Resolver, evaluate, parse
-
-
-def _money(usd: float) -> str:
-    if usd == 0:
-        return "$0"
-    if abs(usd) >= 100:
-        return f"${usd:,.0f}"
-    if abs(usd) >= 1:
-        return f"${usd:,.2f}"
-    if abs(usd) >= 0.01:
-        return f"${usd:.4f}"
-    return f"${usd:.6f}"
-
-
-def _ms(ms: float) -> str:
-    """A duration given in milliseconds, in the unit a person would say."""
-    if ms == 0:
-        return "0 ms"
-    if ms < 1:
-        return f"{ms:.2f} ms"
-    if ms < 1000:
-        return f"{ms:.0f} ms"
-    if ms < 60_000:
-        return f"{ms / 1000:.1f} s"
-    if ms < 3_600_000:
-        return f"{ms / 60_000:.1f} min"
-    return f"{ms / 3_600_000:.1f} h"
+from lessons.format import duration_ms, money, seconds
 
 
 def _duration(seconds: float) -> str:
@@ -66,9 +40,9 @@ def _signed_pct(fraction: float) -> str:
 
 
 FILTERS: dict[str, Callable[[Any], str]] = {
-    "money": _money,
-    "ms": _ms,
-    "s": lambda seconds: _ms(seconds * 1000),
+    "money": money,
+    "ms": duration_ms,
+    "s": seconds,
     "dur": _duration,
     "ms0": lambda ms: f"{ms:,.0f} ms",
     "pct": lambda fraction: f"{fraction * 100:.1f}%",

@@ -1,8 +1,13 @@
 """``lab lesson``: list the lessons, check every claim, export a handout for a class.
 
-Exit status of ``lab lesson check``: 0 when every claim passes (skipped ones, e.g. needing the
-live runtime, are listed), 1 when a claim fails, 2 when a lesson file is broken (the message
-names the file, line and place).
+Exit status of ``lab lesson check``: 0 when every claim passes (skipped ones, needing the live
+runtime when it was not asked for, are listed), 1 when a claim fails, 2 when a lesson file is
+broken (the message names the file, line and place). With ``--live`` a live measurement that
+still fails after its bounded retries fails its claims: exit 1, never a silent skip.
+
+Before its claims, a lesson may print some of its steps (``check_prints``): lesson 3 prints what
+it fits, to how many figures, the in-sample error and the out-of-sample misses. Each claim shows
+its kind when it is not a check of behaviour (``arithmetic`` or ``definition``).
 """
 
 from __future__ import annotations
@@ -80,11 +85,16 @@ def check_command(
             broken = True
             continue
         out.print(f"[bold]{run.number}. {run.title}[/]  [dim]{run.file.path.name}[/]")
+        for index in run.lesson.check_prints:
+            step = run.steps[index]
+            out.print(f"  [bold]{step.title}[/]", highlight=False)
+            out.print(step.markdown.strip(), highlight=False, markup=False, soft_wrap=True)
         if not claims:
             out.print("  [dim](no claims)[/]")
         for claim in claims:
+            kind = "" if claim.kind == "behaviour" else f" [dim]({claim.kind})[/]"
             out.print(
-                f"  {_MARK[claim.status]}  {claim.id}: {claim.text}\n"
+                f"  {_MARK[claim.status]}  {claim.id}{kind}: {claim.text}\n"
                 f"        [dim]{claim.detail}[/]",
                 highlight=False,
             )

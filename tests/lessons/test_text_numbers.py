@@ -5,15 +5,15 @@ choice labels, step titles and texts, knob labels and explanations, chart, run a
 and claim texts. Outside its ``{placeholders}`` a text may hold a digit only
 
 * inside a quoted passage (``"..."`` or ``“...”``) that a source really says: the passage is
-  found in a ``[[sources]]`` quote or a claim's ``seed`` of the lesson, or in a seed or notes
-  file a source cites (``where``);
+  found in the excerpts of a document a ``[[sources]]`` entry cites (``lessons/sources/``: the
+  passages kept in the project, nothing outside it is read);
 * in a claim's text or a choice's label, as a threshold its own expression states (``within 10%``
   of ``approx(..., rel=0.10)``): what is checked, not what a run measured;
 * in a match of ``ALLOWED`` below: names and structure, not results.
 
 ``[[sources]]`` (citations) and claim ``seed`` fields (quotes) are not linted; expressions
-(``check``, ``when``, ``answer``) are code. The source quotes themselves are checked against the
-files they cite, so a quote in a lesson is one the source really contains.
+(``check``, ``when``, ``answer``) are code. The source quotes and the seeds themselves are checked
+against the documents they cite, so a quote in a lesson is one the source really contains.
 """
 
 from __future__ import annotations
@@ -21,15 +21,14 @@ from __future__ import annotations
 import ast
 import math
 import re
-from pathlib import Path
 
 import pytest
 
 from lessons.expr import parse
 from lessons.loader import LessonFile, lesson_paths, read_lesson
+from lessons.sources import SourceDocument, documents, normal
 from lessons.text import without_placeholders
 
-ROOT = Path(__file__).resolve().parents[2]
 LESSONS = [read_lesson(path) for path in lesson_paths()]
 NUMBERS = {lf.lesson.number for lf in LESSONS}
 
@@ -51,30 +50,21 @@ _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 
 
 def _normal(text: str) -> str:
-    text = text.lower().replace("’", "'").replace("“", '"').replace("”", '"')
-    text = re.sub(r"[‐-―−]", "-", text)  # hyphens, dashes and minus signs alike
-    return re.sub(r"\s+", " ", text).strip()
+    return normal(text)
 
 
-def _cited_file(where: str) -> Path | None:
-    """The project file a source's ``where`` names (``shared/...`` lives beside the project)."""
-    head = where.split(" ")[0]
-    for base in (ROOT.parent, ROOT):
-        path = base / head
-        if head and path.is_file():
-            return path
-    return None
+def _document(lf: LessonFile, source_id: str | None) -> SourceDocument | None:
+    source = next((s for s in lf.lesson.sources if s.id == source_id), None)
+    return documents().get(source.document or "") if source is not None else None
 
 
 def _passages(lf: LessonFile) -> list[str]:
-    """What a quoted passage in this lesson may come from."""
-    lesson = lf.lesson
-    found = [s.quote for s in lesson.sources if s.quote]
-    found += [c.seed for c in lesson.claims if c.seed]
-    for source in lesson.sources:
-        path = _cited_file(source.where) if source.where else None
-        if path is not None:
-            found.append(path.read_text(encoding="utf-8"))
+    """What a quoted passage in this lesson may come from: its documents' excerpts."""
+    found: list[str] = []
+    for source in lf.lesson.sources:
+        doc = _document(lf, source.id)
+        if doc is not None:
+            found += doc.excerpts
     return [_normal(p) for p in found]
 
 
@@ -104,6 +94,9 @@ def _fields(lf: LessonFile) -> list[tuple[str, str, str | None]]:
     fields += [(f"runs.{name}.title", r.title, None) for name, r in lesson.runs.items()]
     fields += [(f"data.{name}.title", d.title, None) for name, d in lesson.data.items()]
     fields += [(f"claims[{i}].text", c.text, c.check) for i, c in enumerate(lesson.claims)]
+    fields += [
+        (f"source_vs_docs[{i}].lab", v.lab, None) for i, v in enumerate(lesson.source_vs_docs)
+    ]
     return fields
 
 
@@ -160,15 +153,20 @@ def test_no_number_is_typed_by_hand(lf: LessonFile) -> None:
 
 
 @pytest.mark.parametrize("lf", LESSONS, ids=[lf.slug for lf in LESSONS])
-def test_source_quotes_are_what_the_cited_file_says(lf: LessonFile) -> None:
-    """A quote of a project file (a seed, the live notes) is found in it, piece by piece."""
+def test_source_quotes_are_what_the_cited_document_says(lf: LessonFile) -> None:
+    """Every source cites a document kept in the project; its quote and the seeds of the claims
+    citing it are found in the document's excerpts, piece by piece (pieces split at ``...``)."""
     for source in lf.lesson.sources:
-        path = _cited_file(source.where) if source.where else None
-        if path is None or not source.quote:
+        if source.document is None:
+            assert not source.where.startswith("shared"), f"{source.id}: outside the project"
             continue
-        text = _normal(path.read_text(encoding="utf-8"))
-        for piece in re.split(r"\s*(?:\.\.\.|…)\s*", source.quote):
-            assert _normal(piece) in text, f"{source.id}: {piece!r} is not in {source.where}"
+        doc = _document(lf, source.id)
+        assert doc is not None, f"{source.id}: no lessons/sources/{source.document}.toml"
+        assert doc.contains(source.quote), f"{source.id}: quote not in {doc.id}'s excerpts"
+    for claim in lf.lesson.claims:
+        doc = _document(lf, claim.source)
+        if doc is not None and claim.seed:
+            assert doc.contains(claim.seed), f"{claim.id}: seed not in {doc.id}'s excerpts"
 
 
 def test_the_lint_catches_a_typed_number_and_a_made_up_quote() -> None:
