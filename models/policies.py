@@ -58,6 +58,7 @@ Policies only decide timeouts; the simulator asks them at three moments (see
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -191,6 +192,7 @@ class HistogramRuntime:
     """The hybrid histogram policy, learning idle times online as requests arrive."""
 
     __slots__ = (
+        "_cursors",
         "_idle_since",
         "_sumsq",
         "counts",
@@ -215,6 +217,9 @@ class HistogramRuntime:
         self.windows = (0.0, spec.fallback)
         self.idle_by_pattern: dict[str, int] = {}
         """How many times the function went idle in each state (for reports)."""
+        self._cursors: dict[float, list[int]] = {}
+        """Per percentile: ``[bin, idle times in the bins below it]`` where it was last found,
+        so a new idle time usually costs O(1) instead of a scan of the bins."""
 
     def on_arrival(self, now: float, in_flight: int) -> None:
         if in_flight == 0 and self._idle_since >= 0:
@@ -223,6 +228,7 @@ class HistogramRuntime:
 
     def observe(self, idle_time: float) -> None:
         """Add one idle time to the histogram and recompute the windows."""
+        idle_time = max(0.0, idle_time)  # overlapping busy periods are no idle time
         self.samples += 1
         a = self.spec.forecast_smoothing
         self.forecast = idle_time if self.samples == 1 else a * idle_time + (1 - a) * self.forecast
@@ -233,8 +239,94 @@ class HistogramRuntime:
             count = self.counts[index]
             self._sumsq += 2 * count + 1  # (c + 1)^2 - c^2, so the CV costs O(1)
             self.counts[index] = count + 1
-        self.state = self.pattern()
-        self.windows = self.compute_windows()
+            for cursor in self._cursors.values():
+                if index < cursor[0]:
+                    cursor[1] += 1
+        state = self.pattern()
+        if state == "histogram" == self.state and self._cursors_hold():
+            return  # the head and tail bins did not move: the same windows
+        self.state = state
+        self.windows = self._windows(state)
+
+    def idle_windows(
+        self, starts: Sequence[float], ends: Sequence[float]
+    ) -> tuple[list[float], list[float]]:
+        """``on_idle``'s answer at each ``ends[k]``, the idle time before each ``starts[k]``
+        observed first (``on_arrival``), for busy periods in time order with nothing in flight
+        between them: the per-app loop of the paper's simulator (``models.replay.paper``).
+
+        The same answers as calling ``on_arrival`` and ``on_idle`` for each period; a run of
+        idle times that all fall in the one bin holding both the head and the tail percentile
+        (a busy app: thousands of sub-minute gaps) is added in one step, since such idle times
+        cannot move either percentile or lower the CV (``_steady_bin``).
+        """
+        n = len(starts)
+        prewarm = [0.0] * n
+        keep = [0.0] * n
+        width = self.spec.bin
+        k = 0
+        while k < n:
+            if k:
+                b = self._steady_bin()
+                m = 0
+                if b is not None:
+                    while k + m < n and int((starts[k + m] - ends[k + m - 1]) // width) == b:
+                        m += 1
+                if m and b is not None:
+                    self._observe_run([starts[j] - ends[j - 1] for j in range(k, k + m)], b)
+                    p, w = self.windows
+                    prewarm[k : k + m] = [p] * m
+                    keep[k : k + m] = [w] * m
+                    self.idle_by_pattern["histogram"] = self.idle_by_pattern.get("histogram", 0) + m
+                    self._idle_since = ends[k + m - 1]
+                    k += m
+                    continue
+                self.on_arrival(starts[k], 0)
+            prewarm[k], keep[k] = self.on_idle(ends[k], 0)
+            k += 1
+        return prewarm, keep
+
+    def _steady_bin(self) -> int | None:
+        """The bin holding both the head and the tail percentile, if the histogram sets the
+        windows: idle times landing there leave the windows as they are (the bin is the
+        fullest, so adding to it cannot lower the CV; the percentiles stay inside it)."""
+        if self.state != "histogram" or not self._cursors_hold():
+            return None
+        head = self._cursors[self.spec.head_percentile][0]
+        tail = self._cursors[self.spec.tail_percentile][0]
+        return head if head == tail else None
+
+    def _observe_run(self, idle_times: list[float], index: int) -> None:
+        """``observe`` of idle times that all fall in bin ``index`` = ``_steady_bin()``."""
+        m = len(idle_times)
+        a = self.spec.forecast_smoothing
+        forecast = self.forecast
+        for idle_time in idle_times:  # the same operations as observe, in the same order
+            forecast = a * idle_time + (1 - a) * forecast
+        self.forecast = forecast
+        count = self.counts[index]
+        self._sumsq += 2 * count * m + m * m  # sum of (c + j + 1)^2 - (c + j)^2
+        self.counts[index] = count + m
+        self.samples += m
+        for cursor in self._cursors.values():
+            if index < cursor[0]:
+                cursor[1] += m
+
+    def _cursors_hold(self) -> bool:
+        """Whether the head and tail percentiles are still in the bins found last time."""
+        spec = self.spec
+        in_range = self.samples - self.out_of_bounds
+        counts = self.counts
+        for pct in (spec.head_percentile, spec.tail_percentile):
+            cursor = self._cursors.get(pct)
+            if cursor is None:
+                return False
+            index, below = cursor
+            target = pct / 100.0 * in_range
+            count = counts[index]
+            if not (count and below + count >= target and (below < target or below == 0)):
+                return False
+        return True
 
     def on_idle(self, now: float, in_flight: int) -> tuple[float, float]:
         if in_flight == 0:
@@ -272,8 +364,10 @@ class HistogramRuntime:
 
     def compute_windows(self) -> tuple[float, float]:
         """``(prewarm, keep_alive)`` from the histogram, the forecast, or the fallback."""
+        return self._windows(self.pattern())
+
+    def _windows(self, state: Pattern) -> tuple[float, float]:
         spec = self.spec
-        state = self.pattern()
         if state == "out_of_bounds":
             prewarm = self.forecast * (1.0 - spec.forecast_margin)
             return prewarm, max(2.0 * spec.forecast_margin * self.forecast, spec.bin)
@@ -306,14 +400,27 @@ class HistogramRuntime:
         }
 
     def _percentile(self, pct: float, total: int, upper: bool) -> float:
-        """Lower (head) or upper (tail) edge of the bin holding the ``pct`` percentile."""
+        """Lower (head) or upper (tail) edge of the bin holding the ``pct`` percentile: the
+        first non-empty bin where the running count reaches ``pct`` % of ``total``.
+
+        The bin found last time is checked first (with the count below it kept up to date by
+        ``observe``); the bins are scanned only when the percentile has moved out of it.
+        """
         target = pct / 100.0 * total
-        seen = 0
-        for index, count in enumerate(self.counts):
-            seen += count
-            if count and seen >= target:
+        counts = self.counts
+        cursor = self._cursors.get(pct)
+        if cursor is not None:
+            index, below = cursor
+            count = counts[index]
+            if count and below + count >= target and (below < target or below == 0):
                 return (index + 1 if upper else index) * self.spec.bin
-        return len(self.counts) * self.spec.bin
+        seen = 0
+        for index, count in enumerate(counts):
+            if count and seen + count >= target:
+                self._cursors[pct] = [index, seen]
+                return (index + 1 if upper else index) * self.spec.bin
+            seen += count
+        return len(counts) * self.spec.bin
 
 
 def runtime_policy(spec: KeepAlivePolicy | None) -> RuntimePolicy | None:
