@@ -12,6 +12,7 @@ from lab.cli.bench import register as register_bench
 from lab.cli.common import err, out
 from lab.cli.lesson import lesson_app
 from lab.cli.live import register as register_live
+from lab.cli.moments import moments_command
 from lab.cli.replay import replay_command
 from lab.cli.sim import register as register_sim
 from lab.cli.sweep import sweep_command
@@ -38,6 +39,7 @@ register_bench(app)
 app.command()(tui)
 app.add_typer(lesson_app, name="lesson")
 register_live(app)
+app.command("moments")(moments_command)
 app.command("replay")(replay_command)
 app.command("sweep")(sweep_command)
 
