@@ -5,8 +5,8 @@ Layout (arrows point down only; no subcommand module imports ``lab.cli`` or ``la
 * ``app.py``: the Typer app; registers every command and holds ``main``;
 * ``common.py``: consoles, ``fail`` (one-paragraph error, exit status 2), scenario loading;
 * ``sim.py`` (``sim``, ``scenarios``, ``schema``), ``bench.py``, ``lesson.py``, ``live.py``
-  (``live``, ``load``, ``calibrate``), ``moments.py``, ``replay.py``, ``sweep.py``; ``lab tui`` lives in
-  ``lab/tui/cli.py``.
+  (``live``, ``load``, ``calibrate``), ``moments.py``, ``replay.py``, ``sweep.py``; ``lab tui``
+  lives in ``lab/tui/cli.py``.
 
 Startup: a command module imports only Typer and ``common`` at import time; numpy, pandas,
 pydantic models, Dask, Textual and Streamlit load inside the command that needs them, so
