@@ -12,10 +12,8 @@ first, so traffic packs onto the oldest instances and newer ones can age out.
 
 from __future__ import annotations
 
-import heapq
 import math
 import random
-from collections import deque
 from collections.abc import Callable, Generator, Iterator
 from functools import partial
 from typing import Any, cast
@@ -41,41 +39,27 @@ from models.events import (
     SegmentEnded,
     SegmentStarted,
 )
-from models.policies import RuntimePolicy, effective_keep_alive, runtime_policy
+from models.platform.core import COLD, QUEUE, Keep, PlatformCore, Slot
+from models.policies import FixedRuntime, RuntimePolicy, effective_keep_alive, runtime_policy
 from models.requests import RequestSpec
 from models.scenario import Scenario
 from models.sim.cache import BytecodeCache
 from models.sim.cpu import CpuShare
 
-STARTING, READY, RECYCLED = 0, 1, 2
 Emit = Callable[[Event], None]
 Process = Generator[simpy.Event, Any, None]
 
 
-class Instance:
-    """The simulator's private state of one instance."""
+class Instance(Slot):
+    """One instance: the core's ``Slot`` plus what the simulator plays on it."""
 
-    __slots__ = (
-        "cpu",
-        "id",
-        "idle_gen",
-        "in_heap",
-        "inflight",
-        "loaded",
-        "loading",
-        "ready",
-        "state",
-    )
+    __slots__ = ("cpu", "loaded", "loading", "ready_event")
 
     def __init__(self, iid: int, env: simpy.Environment, vcpus: float) -> None:
-        self.id = iid
-        self.state = STARTING
-        self.inflight = 0
-        self.ready = env.event()
+        super().__init__(iid)
+        self.ready_event = env.event()
         self.loaded: set[str] = set()
         self.loading: dict[str, simpy.Event] = {}
-        self.idle_gen = 0
-        self.in_heap = False
         self.cpu = CpuShare(env, vcpus)
 
 
@@ -185,7 +169,12 @@ class _Flow:
 
 
 class PlatformRun:
-    """One platform model of a scenario, driven by simpy; emits events through ``emit``."""
+    """One platform model of a scenario, driven by simpy; emits events through ``emit``.
+
+    Where requests go and when instances start or are recycled is decided by the platform
+    core (``models.platform.core``); this driver supplies the clock, plays cold-start phases,
+    chunk loads and request segments, and emits what happens.
+    """
 
     def __init__(self, scenario: Scenario, model: str, emit: Emit, seed: int | None = None) -> None:
         if model not in scenario.platforms:
@@ -200,12 +189,13 @@ class PlatformRun:
         self.env = simpy.Environment()
         self._phase_rng = random.Random(f"{self.seed}:{model}:phases")
         self.concurrency = platform.concurrency
-        self._prewarm = platform.prewarm
         self.max_duration = platform.max_duration or math.inf
         self.keep_alive = effective_keep_alive(platform.keep_alive_policy, platform.keep_alive)
-        # None for the built-in fixed keep-alive, so the default costs nothing per request
+        # None for the built-in fixed keep-alive (reported as no learned policy)
         self._policy = runtime_policy(platform.keep_alive_policy)
-        self._prewarm_gen = 0
+        self.core: PlatformCore[Instance] = PlatformCore(
+            platform, self._policy or FixedRuntime(self.keep_alive)
+        )
         # cpu segments can only contend when more requests than cores share an instance
         self._shared_cpu = platform.concurrency > function.vcpus
         self._route_names = [route.name for route in scenario.workload.routes]
@@ -213,12 +203,7 @@ class PlatformRun:
         self._eager = [c.name for c in function.bundle if c.eager]
         self._chunk_kb = {c.name: c.size_kb for c in function.bundle}
         self.cache = BytecodeCache(platform.bytecode_cache)
-        self.instances: dict[int, Instance] = {}
-        self._room: list[int] = []
-        self._queue: deque[RequestSpec] = deque()
-        self._next_instance = 0
-        self.alive = 0
-        self.free_slots = 0
+        self.instances = self.core.instances
         self.arrivals_done = False
         self.requests_arrived = 0
         self._requests: Iterator[RequestSpec] = iter(())
@@ -286,127 +271,74 @@ class PlatformRun:
     def _arrive(self, request: RequestSpec) -> None:
         now = self.env.now
         self.emit(RequestArrived(now, request.id, self._route_names[request.route]))
-        if self._policy is not None:
-            self._prewarm_gen += 1  # demand came first: a pending pre-warm is not needed
-            self._policy.on_arrival(now, self.alive * self.concurrency - self.free_slots)
-        inst = self._pick()
-        if inst is not None:
-            self._assign(request, inst, "warm" if inst.state == READY else "joined", now)
-        elif self.platform.max_instances is None or self.alive < self.platform.max_instances:
-            inst = self._start_instance("cold")
-            self._assign(request, inst, "cold", now)
-        elif self.platform.overflow == "queue":
-            self._queue.append(request)
+        where = self.core.arrived(now)
+        if isinstance(where, Instance):
+            self._assign(request, where, "warm" if where.ready else "joined", now)
+        elif where == COLD:
+            self._assign(request, self._start_instance("cold"), "cold", now)
+        elif where == QUEUE:
+            self.core.queue.append(request)
             self.emit(RequestQueued(now, request.id))
         else:
             self.emit(RequestRejected(now, request.id, "max_instances"))
 
-    def _pick(self) -> Instance | None:
-        room, instances, cap = self._room, self.instances, self.concurrency
-        while room:
-            inst = instances.get(room[0])
-            if inst is not None and inst.inflight < cap:
-                return inst
-            heapq.heappop(room)
-            if inst is not None:
-                inst.in_heap = False
-        return None
-
-    def _offer(self, inst: Instance) -> None:
-        if not inst.in_heap and inst.state != RECYCLED:
-            inst.in_heap = True
-            heapq.heappush(self._room, inst.id)
-
     def _assign(self, request: RequestSpec, inst: Instance, start: str, now: float) -> None:
-        inst.inflight += 1
-        self.free_slots -= 1
+        core = self.core
+        core.assigned(inst)
         self.emit(RequestAssigned(now, request.id, inst.id, start))
         chunk = self._route_chunks[request.route]
-        if inst.state == READY and (chunk is None or chunk in inst.loaded):
+        if inst.ready and (chunk is None or chunk in inst.loaded):
             _Flow(self, request, inst, now + self.max_duration).step(now)
         else:
             self.env.process(self._serve(request, inst))
-        prewarm = self._prewarm
-        if (
-            prewarm
-            and self.free_slots < prewarm * self.concurrency
-            and (self.platform.max_instances is None or self.alive < self.platform.max_instances)
-        ):
-            self._offer(self._start_instance("prewarm"))
+        if core.wants_prewarm():
+            self._start_instance("prewarm")
 
     def _release(self, inst: Instance, now: float) -> None:
-        inst.inflight -= 1
-        self.free_slots += 1
-        if self._queue:
-            self._assign(self._queue.popleft(), inst, "warm", now)
+        queued = self.core.released(inst)
+        if queued is not None:
+            self._assign(queued, inst, "warm", now)
             return
-        self._offer(inst)
         if inst.inflight == 0:
             self.emit(InstanceIdle(now, inst.id))
-            inst.idle_gen += 1
-            if self._policy is not None:
-                self._policy_idle(inst)
+            decision = self.core.idle(inst, now)
+            if isinstance(decision, Keep):
+                self._keep(inst, decision)
                 return
-            # the keep-alive timer of this idle stretch; a later idle stretch makes it stale
-            timer = self.env.timeout(self.keep_alive)
-            cast("list[Any]", timer.callbacks).append(partial(self._expire, inst, inst.idle_gen))
+            self.emit(InstanceRecycled(now, inst.id, "keep_alive"))  # unloaded by the policy
+            timer = self.env.timeout(decision.after)
+            cast("list[Any]", timer.callbacks).append(
+                partial(self._prewarm_due, decision.gen, decision.keep)
+            )
+
+    def _keep(self, inst: Instance, keep: Keep) -> None:
+        """The keep-alive timer of this idle stretch (a later one makes it stale)."""
+        timer = self.env.timeout(keep.seconds)
+        cast("list[Any]", timer.callbacks).append(partial(self._expire, inst, keep.gen))
 
     def _expire(self, inst: Instance, gen: int, _event: simpy.Event) -> None:
-        if inst.state == RECYCLED or inst.inflight or inst.idle_gen != gen:
-            return
-        if self.alive <= self.platform.min_instances:
-            return
-        if self._policy is not None and not self._policy.may_recycle(self.alive):
-            return
-        self._recycle(inst)
-
-    def _recycle(self, inst: Instance) -> None:
-        inst.state = RECYCLED
-        self.alive -= 1
-        self.free_slots -= self.concurrency
-        del self.instances[inst.id]
-        self.emit(InstanceRecycled(self.env.now, inst.id, "keep_alive"))
-
-    # --- keep-alive policies (models.policies); only used when one is configured ---------
-
-    def _policy_idle(self, inst: Instance) -> None:
-        assert self._policy is not None
-        in_flight = self.alive * self.concurrency - self.free_slots
-        prewarm_after, keep = self._policy.on_idle(self.env.now, in_flight)
-        if prewarm_after > 0 and self.alive > self.platform.min_instances:
-            self._recycle(inst)  # unload now, pre-warm a fresh instance when the window ends
-            self._prewarm_gen += 1
-            timer = self.env.timeout(prewarm_after)
-            timer.callbacks.append(partial(self._prewarm_due, self._prewarm_gen, keep))
-        else:
-            self._arm(inst, keep)
-
-    def _arm(self, inst: Instance, keep: float) -> None:
-        if inst.inflight == 0 and inst.state != RECYCLED:
-            inst.idle_gen += 1
-            timer = self.env.timeout(keep)
-            timer.callbacks.append(partial(self._expire, inst, inst.idle_gen))
+        if self.core.expire(inst, gen):
+            self.emit(InstanceRecycled(self.env.now, inst.id, "keep_alive"))
 
     def _prewarm_due(self, gen: int, keep: float, _event: simpy.Event) -> None:
-        limit = self.platform.max_instances
-        if gen != self._prewarm_gen or (limit is not None and self.alive >= limit):
+        if not self.core.prewarm_due(gen):
             return
         inst = self._start_instance("prewarm")
-        inst.ready.callbacks.append(lambda _ready: self._arm(inst, keep))
+        cast("list[Any]", inst.ready_event.callbacks).append(lambda _ready: self._arm(inst, keep))
+
+    def _arm(self, inst: Instance, keep: float) -> None:
+        timer = self.core.arm(inst, keep)
+        if timer is not None:
+            self._keep(inst, timer)
 
     # --- instances ---------------------------------------------------------------------
 
     def _start_instance(self, reason: str) -> Instance:
-        iid = self._next_instance
-        self._next_instance += 1
-        inst = Instance(iid, self.env, self.function.vcpus)
-        self.instances[iid] = inst
-        self.alive += 1
-        self.free_slots += self.concurrency
-        self.emit(InstanceStarting(self.env.now, iid, reason))
+        core = self.core
+        inst = Instance(core.new_id(), self.env, self.function.vcpus)
+        core.started(inst, reason)
+        self.emit(InstanceStarting(self.env.now, inst.id, reason))
         self.env.process(self._cold_start(inst))
-        if reason != "cold" or self.concurrency > 1:  # a cold one-request instance is full
-            self._offer(inst)
         return inst
 
     def _phase(self, inst: Instance, phase: str, seconds: float, cpu: bool) -> Process:
@@ -422,10 +354,10 @@ class PlatformRun:
         for chunk in self._eager:
             yield from self._load_chunk(inst, chunk, None)
         yield from self._phase(inst, "module_init", function.module_init.sample(rng), cpu=True)
-        if inst.state == STARTING:
-            inst.state = READY
+        if not inst.ready and not inst.recycled:
+            inst.ready = True
             self.emit(InstanceReady(self.env.now, inst.id))
-            inst.ready.succeed()
+            inst.ready_event.succeed()
 
     def _load_chunk(self, inst: Instance, chunk: str, request: int | None) -> Process:
         """Load (compile, or read from the bytecode cache) one chunk on one instance."""
@@ -439,7 +371,7 @@ class PlatformRun:
         self.emit(PhaseStarted(env.now, inst.id, "code_load", chunk, hit, request))
         used = seconds
         if seconds > 0:
-            if self._shared_cpu and inst.state == READY:
+            if self._shared_cpu and inst.ready:
                 _finished, used = yield inst.cpu.run(seconds)
             else:
                 yield env.timeout(seconds)
@@ -455,8 +387,8 @@ class PlatformRun:
     def _serve(self, request: RequestSpec, inst: Instance) -> Process:
         """Wait for the instance (and the route's chunk), then serve as ``_Flow`` does."""
         env = self.env
-        if inst.state != READY:
-            yield inst.ready
+        if not inst.ready:
+            yield inst.ready_event
         deadline = env.now + self.max_duration  # the clock starts once the instance is ready
         chunk = self._route_chunks[request.route]
         if chunk is not None and chunk not in inst.loaded:

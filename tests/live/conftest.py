@@ -4,6 +4,7 @@ test (every test here starts real processes; a leftover one fails the test that 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import signal
 import time
@@ -15,19 +16,34 @@ import pytest
 from models.live.runtime import LiveOptions
 
 
+def _subreaper() -> None:
+    """Make this test process the reaper of its orphans (Linux ``PR_SET_CHILD_SUBREAPER``), so
+    an instance whose zygote died is still found among our descendants."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(36, 1, 0, 0, 0)
+
+
 def live_pids() -> set[int]:
-    """Processes running our instance code (zygotes, forked or spawned instances)."""
-    found = set()
+    """Our descendants running instance code (zygotes, forked or spawned instances).
+
+    Only processes this test process started (directly or not): other sessions' instances on
+    the same machine are never looked at, let alone killed."""
+    children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
-        try:
-            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
-            state = Path(f"/proc/{entry}/stat").read_text().split()[2]
-        except OSError:
-            continue
-        if b"models.live" in cmdline and state != "Z":
-            found.add(int(entry))
+        with contextlib.suppress(OSError, IndexError):
+            stat = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            if stat[0] != "Z":
+                children.setdefault(int(stat[1]), []).append(int(entry))
+    found, todo = set(), [os.getpid()]
+    while todo:
+        for pid in children.get(todo.pop(), []):
+            todo.append(pid)
+            with contextlib.suppress(OSError):
+                if b"models.live" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    found.add(pid)
     return found
 
 
@@ -40,6 +56,7 @@ def _describe(pid: int) -> str:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    _subreaper()
     config.addinivalue_line(
         "markers", "load: thousands of requests through the front door (a few seconds each)"
     )
