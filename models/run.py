@@ -17,7 +17,7 @@ from models.events import Event
 from models.metrics import MetricsCollector, Usage
 from models.requests import generate_requests
 from models.scenario import PlatformModel, Scenario
-from models.sim.engine import PlatformRun
+from models.sim.engine import Driver, PlatformRun
 
 Progress = Callable[[str, int, int | None], None]
 """Called as ``progress(model, requests_so_far, total_or_None)`` during long runs."""
@@ -86,8 +86,14 @@ def simulate_model(
     keep_events: bool = True,
     sink: Callable[[Event], None] | None = None,
     progress: Progress | None = None,
+    driver: Driver | None = None,
 ) -> ModelResult:
-    """Run one platform model; ``sink`` also receives every event as it is emitted."""
+    """Run one platform model; ``sink`` also receives every event as it is emitted.
+
+    ``driver``: ``"simpy"`` or ``"heap"`` (``models.sim.heap``: the same events in the same
+    order, on a lighter loop). By default, runs that keep no events and have no sink (sweeps,
+    replays, ``lab sim`` without ``--events``) use the heap loop, the others simpy.
+    """
     platform = scenario.platforms.get(model)
     if platform is None:
         raise ValueError(
@@ -117,7 +123,9 @@ def simulate_model(
                 sink(event)
 
     seed = scenario.seed if seed is None else seed
-    run = PlatformRun(scenario, model, emit, seed)
+    if driver is None:
+        driver = "heap" if kept is None and sink is None else "simpy"
+    run = PlatformRun(scenario, model, emit, seed, driver)
     run.start(generate_requests(scenario, seed))
     if progress is None:
         run.run()

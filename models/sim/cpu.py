@@ -14,15 +14,13 @@ import math
 from collections.abc import Callable
 from typing import Any, cast
 
-import simpy
-
 _EPS = 1e-12
 
 
 class _Job:
     __slots__ = ("deadline", "done_event", "remaining", "work")
 
-    def __init__(self, work: float, deadline: float, done_event: simpy.Event) -> None:
+    def __init__(self, work: float, deadline: float, done_event: Any) -> None:
         self.work = work
         self.remaining = work
         self.deadline = deadline
@@ -34,7 +32,7 @@ class CpuShare:
 
     __slots__ = ("_env", "_gen", "_jobs", "_last", "vcpus")
 
-    def __init__(self, env: simpy.Environment, vcpus: float) -> None:
+    def __init__(self, env: Any, vcpus: float) -> None:
         self._env = env
         self.vcpus = vcpus
         self._jobs: list[_Job] = []
@@ -64,9 +62,10 @@ class CpuShare:
         work: float,
         deadline: float = math.inf,
         then: Callable[[Any], None] | None = None,
-    ) -> simpy.Event:
-        """A simpy event that succeeds with ``(finished, cpu_seconds_used)`` as its ``value``
-        (a process may yield it), calling ``then`` when it fires.
+    ) -> Any:
+        """An event (simpy's or the heap clock's) that succeeds with ``(finished,
+        cpu_seconds_used)`` as its ``value`` (a process may yield it), calling ``then`` when it
+        fires.
 
         ``finished`` is False when the deadline came first; the segment is then cut.
         """
@@ -114,6 +113,6 @@ class CpuShare:
         self._jobs = keep
         self._plan()
 
-    def _done(self, event: simpy.Event, outcome: tuple[bool, float]) -> None:
+    def _done(self, event: Any, outcome: tuple[bool, float]) -> None:
         """Fire ``event`` with ``outcome`` (scheduled now, after what is already due now)."""
         event.succeed(outcome)
