@@ -78,6 +78,13 @@ def _decreasing(*values: float) -> bool:
     return all(a > b for a, b in itertools.pairwise(values))
 
 
+def _uniform_above(x: float, low: float, high: float) -> float:
+    """The share of a uniform distribution on [low, high] above ``x`` (0 to 1)."""
+    if high <= low:
+        return 1.0 if x < low else 0.0
+    return min(1.0, max(0.0, (high - x) / (high - low)))
+
+
 def _mean(*values: float) -> float:
     if not values:
         raise ExprError("mean() of nothing")
@@ -93,6 +100,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "increasing": _increasing,
     "decreasing": _decreasing,
     "mean": _mean,
+    "uniform_above": _uniform_above,
     "min": min,
     "max": max,
     "abs": math.fabs,

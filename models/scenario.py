@@ -155,7 +155,9 @@ PLATFORM_PRESETS: dict[str, dict[str, Any]] = {
         "concurrency": 1,
         "keep_alive": 600.0,
         "bytecode_cache": "off",
-        "max_duration": 60.0,
+        # Pro plan without Fluid compute, maxDuration set to its documented maximum (default 15 s)
+        # (assets/facts/vercel.toml: max-duration-no-fluid; tests/lessons/test_facts.py)
+        "max_duration": 300.0,
         "prices": "vercel-traditional-pro",
     },
     "fluid": {
@@ -164,6 +166,8 @@ PLATFORM_PRESETS: dict[str, dict[str, Any]] = {
         "concurrency": 30,
         "keep_alive": 600.0,
         "bytecode_cache": "merged",
+        # Pro plan with Fluid compute, maxDuration set to its documented maximum (default 300 s)
+        # (assets/facts/vercel.toml: max-duration-fluid; tests/lessons/test_facts.py)
         "max_duration": 800.0,
         "prices": "vercel-fluid-iad1",
     },
