@@ -59,7 +59,7 @@ def _legend(columns: int | None = None, title: str | None = None) -> alt.Legend:
         orient="bottom",
         direction="horizontal",
         columns=columns if columns is not None else alt.Undefined,
-        labelLimit=200,
+        labelLimit=180,
         title=title if title is not None else alt.Undefined,
     )
 
@@ -127,7 +127,7 @@ def _kinds_scale(kinds: Iterable[str] = TIMELINE_KINDS) -> Spec:
 
 def _legend_spec(columns: int | None = None) -> Spec:
     """Legends go under the chart, so they never widen it past the page."""
-    legend: Spec = {"direction": "horizontal", "labelLimit": 200, "orient": "bottom"}
+    legend: Spec = {"direction": "horizontal", "labelLimit": 180, "orient": "bottom"}
     return legend if columns is None else {"columns": columns, **legend}
 
 
@@ -192,7 +192,7 @@ def _instance_timeline(
             "color": _channel(
                 "activity",
                 "nominal",
-                legend=_legend_spec(4),
+                legend=_legend_spec(3),
                 scale=_kinds_scale(),
                 title="activity",
             ),
@@ -311,7 +311,7 @@ def run_overview(
     brush = {"name": BRUSH, "select": {"type": "interval", "encodings": ["x"]}}
     return _top(
         {
-            "vconcat": [{"vconcat": timelines, "resolve": {"scale": {"x": "shared"}}}, load],
+            "vconcat": [*timelines, load],
             "params": [{**brush, "views": [_LOAD_VIEW]}],
             "resolve": {"legend": {"color": "independent"}},
         },
@@ -380,7 +380,7 @@ def latency_chart(
         {
             "vconcat": rows,
             "resolve": {"scale": {"x": "shared"}},
-            "title": "Latency distribution (dashed: p50 and p99)",
+            "title": "Latency (dashed: p50, p99)",
         },
         datasets,
     )
@@ -414,7 +414,7 @@ def bill_chart(
         "mark": {"type": "bar"},
         "encoding": {
             "color": _channel(
-                "component", "nominal", legend=_legend_spec(2), scale=scale, title="component"
+                "component", "nominal", legend=_legend_spec(1), scale=scale, title="component"
             ),
             "tooltip": [_tip("model"), _tip("component"), _tip("amount"), _tip("total")],
             "x": _channel("usd", "quantitative", aggregate="sum", title="USD"),
@@ -479,7 +479,7 @@ def replay_chart(
             x=x,
             x2=alt.X2("end:Q"),
             y=y,
-            color=alt.Color("activity:N", scale=_kind_scale(), title="activity", legend=_legend(4)),
+            color=alt.Color("activity:N", scale=_kind_scale(), title="activity", legend=_legend(3)),
             tooltip=_tips("instance:N", "activity:N", "request:Q", "detail:N"),
         )
     )

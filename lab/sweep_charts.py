@@ -16,10 +16,45 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from lab.charts import MODEL_COLORS
 from models.sweep import ChartSpec, Knob, SweepSpec
 
 SPLIT_BY = ("model", "policy")
 """Columns a chart never averages over: panels per value when they are on no axis."""
+
+COLUMN_LABELS = {
+    "model": "platform model",
+    "policy": "keep-alive policy",
+    "seed": "seed",
+    "requests": "requests",
+    "completed": "requests completed",
+    "rejected": "requests refused",
+    "timed_out": "requests timed out",
+    "cold_starts": "cold starts",
+    "cold_share": "share of requests that met a cold start",
+    "latency_p50_ms": "latency p50 (ms)",
+    "latency_p99_ms": "latency p99 (ms)",
+    "instances_max": "instances (max)",
+    "idle_gb_s": "idle memory (GB-s)",
+    "bill_usd": "bill (USD)",
+}
+"""What a student reads for the table's columns (the table keeps its field names)."""
+
+
+def column_label(column: str, labels: dict[str, str] | None = None) -> str:
+    """A column's name on screen: the caller's label (a knob's), a known one, else the
+    last part of the path with underscores as spaces (``platforms.fluid.concurrency`` ->
+    ``fluid concurrency``)."""
+    if labels and column in labels:
+        return labels[column]
+    if column in COLUMN_LABELS:
+        return COLUMN_LABELS[column]
+    if column.startswith("bill_") and column.endswith("_usd"):
+        return f"bill: {column[5:-4].replace('_', ' ')} (USD)"
+    parts = column.split(".")
+    if parts[0] == "platforms" and len(parts) >= 3:
+        return f"{parts[1]}: {' '.join(parts[2:]).replace('_', ' ')}"
+    return parts[-1].replace("_", " ")
 
 
 def default_charts(spec: SweepSpec) -> list[ChartSpec]:
@@ -50,9 +85,10 @@ def _order(frame: pd.DataFrame, column: str, knobs: dict[str, Knob]) -> list[Any
     return ordered + [v for v in seen if v not in ordered]
 
 
-def _title(column: str, knobs: dict[str, Knob]) -> str:
+def _title(column: str, knobs: dict[str, Knob], labels: dict[str, str] | None = None) -> str:
     knob = knobs.get(column)
-    return f"{column} ({knob.unit})" if knob is not None and knob.unit else column
+    name = column_label(column, labels)
+    return f"{name} ({knob.unit})" if knob is not None and knob.unit else name
 
 
 def chart(
@@ -60,6 +96,7 @@ def chart(
     spec: ChartSpec,
     title: str = "",
     knobs: dict[str, Knob] | None = None,
+    labels: dict[str, str] | None = None,
 ) -> alt.Chart:
     """Mean of ``y`` over seeds, against ``x``; a line per ``color``, a panel per ``facet``,
     and a row of panels per ``model`` / ``policy`` when those vary but are on no axis."""
@@ -86,39 +123,54 @@ def chart(
     data = data.rename(columns={k: _field(k) for k in data.columns})
     row = None
     if split:
-        labels = data[[_field(c) for c in split]].astype(str).agg(" · ".join, axis=1)
-        data["split"] = labels
+        split_labels = data[[_field(c) for c in split]].astype(str).agg(" · ".join, axis=1)
+        data["split"] = split_labels
         row_order = [
             " · ".join(str(v) for v in combo)
             for combo in frame[split].drop_duplicates().itertuples(index=False)
         ]
-        title_row = " · ".join(split)
+        title_row = " · ".join(column_label(c, labels) for c in split)
         row = alt.Row("split:N", title=title_row, sort=row_order)
 
     x_numeric = pd.api.types.is_numeric_dtype(data[_field(spec.x)])
     x_axis = (
-        alt.X(f"{_field(spec.x)}:Q", title=_title(spec.x, knobs))
+        alt.X(f"{_field(spec.x)}:Q", title=_title(spec.x, knobs, labels))
         if x_numeric
-        else alt.X(f"{_field(spec.x)}:O", title=_title(spec.x, knobs), sort=orders[spec.x])
+        else alt.X(f"{_field(spec.x)}:O", title=_title(spec.x, knobs, labels), sort=orders[spec.x])
     )
     encoding: dict[str, Any] = {
         "x": x_axis,
-        "y": alt.Y(f"{_field(spec.y)}:Q", title=spec.y),
+        "y": alt.Y(f"{_field(spec.y)}:Q", title=column_label(spec.y, labels)),
         "tooltip": [_field(k) for k in [*group, spec.y]],
     }
     if spec.color:
+        colours: dict[str, Any] = {}
+        if spec.color == "model":  # the models' colours of every other chart of the lab
+            models = orders[spec.color]
+            colours["scale"] = alt.Scale(
+                domain=models, range=[MODEL_COLORS.get(str(m), "#7f7f7f") for m in models]
+            )
         encoding["color"] = alt.Color(
-            f"{_field(spec.color)}:N", title=_title(spec.color, knobs), sort=orders[spec.color]
+            f"{_field(spec.color)}:N",
+            title=_title(spec.color, knobs, labels),
+            sort=orders[spec.color],
+            legend=alt.Legend(orient="bottom", labelLimit=200),
+            **colours,
         )
-    subtitle = f"mean over {', '.join(averaged)}" if averaged else ""
-    heading = alt.TitleParams(title or f"{spec.y} over {spec.x}", subtitle=subtitle)
+    subtitle = (
+        f"mean over {', '.join(column_label(k, labels) for k in averaged)}" if averaged else ""
+    )
+    heading = alt.TitleParams(
+        title or f"{column_label(spec.y, labels)} over {column_label(spec.x, labels)}",
+        subtitle=subtitle,
+    )
     result = alt.Chart(data).mark_line(point=True).encode(**encoding)
     if spec.facet or row is not None:
         facets: dict[str, Any] = {}
         if spec.facet:
             facets["column"] = alt.Column(
                 f"{_field(spec.facet)}:N",
-                title=_title(spec.facet, knobs),
+                title=_title(spec.facet, knobs, labels),
                 sort=orders[spec.facet],
             )
         if row is not None:
@@ -128,9 +180,18 @@ def chart(
 
 
 def charts(
-    frame: pd.DataFrame, spec: SweepSpec, knobs: dict[str, Knob] | None = None
+    frame: pd.DataFrame,
+    spec: SweepSpec,
+    knobs: dict[str, Knob] | None = None,
+    labels: dict[str, str] | None = None,
 ) -> list[tuple[ChartSpec, alt.Chart]]:
+    """Each chart of the sweep, titled in words (``labels``: names for the knobs' paths)."""
     return [
-        (c, chart(frame, c, f"{spec.title or spec.name}: {c.y}", knobs))
+        (
+            c,
+            chart(
+                frame, c, f"{spec.title or spec.name}: {column_label(c.y, labels)}", knobs, labels
+            ),
+        )
         for c in default_charts(spec)
     ]

@@ -16,6 +16,7 @@ from lab.format import change, count, duration_ms, money, percent, seconds
 from lab.view.whatif import Knobs, read_knobs
 from lab.web import state
 from lab.web.export import chart_png, chart_svg
+from lab.web.why import DEFINITIONS, completed, why
 from models.prices import price_presets
 from models.scenario import Scenario
 
@@ -28,6 +29,23 @@ REQUESTS = [100, 200, 500, 1000, 2000, 5000, 10_000, 20_000]
 BUNDLE_KB = [50.0, 100.0, 250.0, 400.0, 550.0, 800.0, 1000.0, 1500.0, 2000.0]
 SHARES = [round(i * 0.05, 2) for i in range(21)]
 CACHE_MODES = ["off", "per_instance", "merged"]
+
+
+def _kb(v: float) -> str:
+    return f"{count(round(v))} kB"
+
+
+def _mb(v: float) -> str:
+    return f"{count(v)} MB"
+
+
+def _share(v: float) -> str:
+    return percent(v, 0)
+
+
+KNOB_WORDS: dict[str, tuple[str, Callable[[Any], str]]] = {}
+"""Each what-if knob's label and how its values are written (filled below, used by the panel
+and by the "Changed:" line, so a student reads the same words in both)."""
 
 
 def rate_label(rate: float) -> str:
@@ -56,88 +74,45 @@ def _seed(key: str, value: Any) -> str:
 def knob_panel(base: Scenario, current: Knobs) -> Knobs:
     """The what-if controls; returns where they stand now. Options come from the loaded
     scenario (its own values are always selectable, so nothing moves until a user moves it)."""
-    start = current
     was = read_knobs(base)
     values: dict[str, Any] = {}
+
+    def slider(name: str, options: Sequence[Any]) -> None:
+        label, fmt = KNOB_WORDS[name]
+        values[name] = st.select_slider(
+            label, list(options), key=_seed(name, getattr(current, name)), format_func=fmt
+        )
+
+    def select(name: str, options: Sequence[str]) -> None:
+        label, fmt = KNOB_WORDS[name]
+        values[name] = st.selectbox(
+            label, list(options), key=_seed(name, getattr(current, name)), format_func=fmt
+        )
+
     st.markdown("**Traffic**")
     if was.requests is not None:
-        values["requests"] = st.select_slider(
-            "requests",
-            _with(REQUESTS, was.requests),
-            key=_seed("requests", start.requests),
-            format_func=count,
-        )
+        slider("requests", _with(REQUESTS, was.requests))
     if was.rate is not None:
-        rates = _with([was.rate * 2 ** (k / 2) for k in range(-8, 9) if k], was.rate)
-        values["rate"] = st.select_slider(
-            "arrival rate (mean)", rates, key=_seed("rate", start.rate), format_func=rate_label
-        )
+        slider("rate", _with([was.rate * 2 ** (k / 2) for k in range(-8, 9) if k], was.rate))
     if was.burstiness is not None:
-        values["burstiness"] = st.select_slider(
-            "burstiness (share of time with no traffic)",
-            _with([s for s in SHARES if s < 1], was.burstiness),
-            key=_seed("burstiness", start.burstiness),
-            format_func=lambda v: percent(v, 0),
-        )
+        slider("burstiness", _with([s for s in SHARES if s < 1], was.burstiness))
     st.markdown("**Work and code**")
-    values["io_share"] = st.select_slider(
-        "I/O share of request time",
-        _with(SHARES, was.io_share),
-        key=_seed("io_share", start.io_share),
-        format_func=lambda v: percent(v, 0),
-    )
-    values["bundle_kb"] = st.select_slider(
-        "bundle size",
-        _with(BUNDLE_KB, was.bundle_kb),
-        key=_seed("bundle_kb", start.bundle_kb),
-        format_func=lambda v: f"{count(round(v))} kB",
-    )
-    values["memory_mb"] = st.select_slider(
-        "memory",
-        _with(MEMORY_MB, was.memory_mb),
-        key=_seed("memory_mb", start.memory_mb),
-        format_func=lambda v: f"{count(v)} MB",
-    )
+    slider("io_share", _with(SHARES, was.io_share))
+    slider("bundle_kb", _with(BUNDLE_KB, was.bundle_kb))
+    slider("memory_mb", _with(MEMORY_MB, was.memory_mb))
     st.markdown("**Platforms**")
-    values["keep_alive_s"] = st.select_slider(
-        "keep-alive (both)",
-        _with(KEEP_ALIVE_S, was.keep_alive_s),
-        key=_seed("keep_alive_s", start.keep_alive_s),
-        format_func=seconds,
-    )
-    values["min_instances"] = st.select_slider(
-        "min instances (both)",
+    slider("keep_alive_s", _with(KEEP_ALIVE_S, was.keep_alive_s))
+    slider(
+        "min_instances",
         list(range(0, 11)) if was.min_instances <= 10 else _with(range(11), was.min_instances),
-        key=_seed("min_instances", start.min_instances),
     )
-    values["concurrency"] = st.select_slider(
-        "fluid: concurrency cap (requests per instance)",
-        _with(CONCURRENCY, was.concurrency),
-        key=_seed("concurrency", start.concurrency),
-    )
-    left, right = st.columns(2)
-    with left:
-        values["cache_traditional"] = st.selectbox(
-            "traditional: bytecode cache",
-            CACHE_MODES,
-            key=_seed("cache_traditional", start.cache_traditional),
-        )
-    with right:
-        values["cache_fluid"] = st.selectbox(
-            "fluid: bytecode cache", CACHE_MODES, key=_seed("cache_fluid", start.cache_fluid)
-        )
-    values["prices_traditional"] = st.selectbox(
-        "traditional: price list",
-        price_names("wall_clock"),
-        key=_seed("prices_traditional", start.prices_traditional),
-        format_func=price_title,
-    )
-    values["prices_fluid"] = st.selectbox(
-        "fluid: price list",
-        price_names("active_cpu"),
-        key=_seed("prices_fluid", start.prices_fluid),
-        format_func=price_title,
-    )
+    slider("concurrency", _with(CONCURRENCY, was.concurrency))
+    select("cache_traditional", CACHE_MODES)
+    select("cache_fluid", CACHE_MODES)
+    select("prices_traditional", price_names("wall_clock"))
+    st.caption(price_title(values["prices_traditional"]))
+    select("prices_fluid", price_names("active_cpu"))
+    st.caption(price_title(values["prices_fluid"]))
     return Knobs(
         requests=values.get("requests"),
         rate=values.get("rate"),
@@ -151,8 +126,65 @@ def price_names(billing: str) -> list[str]:
 
 
 def price_title(name: str) -> str:
+    """The price list's full title (it wraps in a caption; a select box would cut it)."""
     preset = price_presets().get(name)
     return f"{preset.title} ({name})" if preset and preset.title else name
+
+
+PRICE_SHORT = {
+    "aws-lambda-x86-us-east-1": "AWS Lambda x86, us-east-1",
+    "aws-lambda-arm-us-east-1": "AWS Lambda arm, us-east-1",
+    "vercel-traditional-pro": "Vercel legacy, Pro",
+}
+
+
+def price_short(name: str) -> str:
+    """A price list's name short enough for a select box in the sidebar at 1024 px (the
+    caption under it gives the full title): ``Vercel Fluid, iad1``."""
+    if name in PRICE_SHORT:
+        return PRICE_SHORT[name]
+    preset = price_presets().get(name)
+    if preset is not None and preset.title.startswith("Vercel Fluid") and "(" in preset.title:
+        return f"Vercel Fluid, {preset.title.rsplit('(', 1)[-1].rstrip(')')}"
+    return name
+
+
+def cache_title(mode: str) -> str:
+    return CACHE_WORDS.get(mode, mode)
+
+
+CACHE_WORDS = {"off": "off", "per_instance": "per instance", "merged": "shared (merged)"}
+
+KNOB_WORDS.update(
+    {
+        "requests": ("requests", count),
+        "rate": ("arrival rate (mean)", rate_label),
+        "burstiness": ("burstiness (share of time with no traffic)", _share),
+        "io_share": ("I/O share of request time", _share),
+        "bundle_kb": ("bundle size", _kb),
+        "memory_mb": ("memory", _mb),
+        "keep_alive_s": ("keep-alive (both)", seconds),
+        "min_instances": ("min instances (both)", count),
+        "concurrency": ("fluid: concurrency cap (requests per instance)", count),
+        "cache_traditional": ("traditional: bytecode cache", cache_title),
+        "cache_fluid": ("fluid: bytecode cache", cache_title),
+        "prices_traditional": ("traditional: price list", price_short),
+        "prices_fluid": ("fluid: price list", price_short),
+    }
+)
+
+
+def knob_label(name: str) -> str:
+    return KNOB_WORDS[name][0] if name in KNOB_WORDS else name.replace("_", " ")
+
+
+def changed_line(moved: dict[str, tuple[Any, Any]]) -> str:
+    """``Changed: memory 2,048 MB → 1,024 MB, …`` in the panel's own words."""
+    parts = []
+    for name, (mine, was) in moved.items():
+        label, fmt = KNOB_WORDS.get(name, (name.replace("_", " "), str))
+        parts.append(f"{label} {fmt(was)} → {fmt(mine)}")
+    return "Changed: " + "; ".join(parts)
 
 
 # --- headline numbers -------------------------------------------------------------------
@@ -188,28 +220,67 @@ def headline_key(model: str) -> str:
     return "headline-" + re.sub(r"[^A-Za-z0-9_-]+", "-", model)
 
 
+NO_VALUE = "–"
+"""Shown for a latency when no request completed (and for a change nothing can be read from)."""
+LATENCIES = {"latency p50", "latency p99"}
+
+
 def headline_numbers(summaries: dict[str, dict[str, Any]], against: str = "traditional") -> None:
     """One block per model, headed by its name (so the labels need not repeat it); every model
-    but ``against`` shows its change relative to it, said once in the heading."""
+    but ``against`` shows its change relative to it, said once in the heading, with one line
+    of why under each change (``lab.web.why``). Every number has its definition as help.
+
+    Honest when requests failed: a run in which no request completed shows no latency and
+    no change (a "−100 %" latency from a run that answered nothing is not a result), and the
+    heading says how many requests did not complete and why."""
     for model, summary in summaries.items():
         compared = model != against and against in summaries
+        if compared and (not completed(summary) or not completed(summaries[against])):
+            compared = False
         with st.container(key=headline_key(model)):
             st.markdown(f"**{model}**" + (f" · change vs {against}" if compared else ""))
+            _not_completed(model, summary)
             for first in range(0, len(HEADLINES), HEADLINE_COLUMNS):
                 row = HEADLINES[first : first + HEADLINE_COLUMNS]
                 columns = st.columns(HEADLINE_COLUMNS)
                 for column, (label, value, fmt, colour) in zip(columns, row, strict=False):
                     mine = value(summary)
+                    no_value = label in LATENCIES and not completed(summary)
                     delta = None
-                    if compared:
+                    if compared and not no_value:
                         theirs = value(summaries[against])
                         delta = change(mine, theirs) if theirs else None
                     column.metric(
                         label,
-                        fmt(mine),
+                        NO_VALUE if no_value else fmt(mine),
                         delta=delta,
                         delta_color=colour if delta else "off",  # type: ignore[arg-type]
+                        help=DEFINITIONS.get(label),
                     )
+                    reason = why(label, summary, summaries[against], against) if delta else None
+                    if reason:
+                        column.caption(reason)
+
+
+def _not_completed(model: str, summary: dict[str, Any]) -> None:
+    """Failed, timed-out and refused requests, said as such (an error when none completed)."""
+    requests = summary.get("requests", {})
+    missing = {
+        "failed": requests.get("failed", 0),
+        "timed out": requests.get("timed_out", 0),
+        "refused": requests.get("rejected", 0),
+    }
+    said = ", ".join(f"{count(n)} {what}" for what, n in missing.items() if n)
+    if not said:
+        return
+    total = count(requests.get("total", 0))
+    if not completed(summary):
+        st.error(f"{model}: no request completed ({said} of {total}).", icon=":material/error:")
+    else:
+        st.warning(
+            f"{model}: {count(completed(summary))} of {total} requests completed; {said}.",
+            icon=":material/warning:",
+        )
 
 
 # --- charts -----------------------------------------------------------------------------
@@ -242,7 +313,7 @@ def show(chart: alt.TopLevelMixin | Spec, key: str) -> Spec:
     """Draw a chart (an Altair chart, or a Vega-Lite spec) at the size it asks for; returns
     the spec (rows inline, for the downloads)."""
     spec = chart if isinstance(chart, dict) else spec_of(chart)
-    st.vega_lite_chart(as_arrow(spec), key=key, width="content")
+    st.vega_lite_chart(as_arrow(spec), key=key, width="stretch")
     return spec
 
 

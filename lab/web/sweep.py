@@ -75,11 +75,16 @@ def sweep_spec(
     """The sweep a page asks for, as a ``lab sweep`` file would write it."""
     return SweepSpec(
         name="web",
-        title=title or f"{scenario.name}: {' x '.join(grid)}",
+        title=title or f"{scenario.name}: {' x '.join(_label(scenario, path) for path in grid)}",
         scenario=scenario.name,
         grid=grid,
         seeds=seeds,
     )
+
+
+def _label(scenario: Scenario, path: str) -> str:
+    """A knob's words (``fluid: keep-alive``), not its path."""
+    return next((k.label for k in sweep_knobs(scenario) if k.path == path), path)
 
 
 def points(spec: SweepSpec) -> int:

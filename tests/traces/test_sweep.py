@@ -188,7 +188,9 @@ def test_a_chart_splits_models_instead_of_averaging_them() -> None:
     assert spec["facet"]["row"]["field"] == "split"
     assert spec["facet"]["row"]["sort"] == ["traditional", "fluid"]
     x = spec["spec"]["encoding"]["x"]
-    assert x["type"] == "quantitative" and x["title"] == f"{key} (s)"
+    assert (
+        x["type"] == "quantitative" and x["title"] == "fluid: keep alive (s)"
+    )  # words, not the path
     assert spec["title"]["subtitle"] == "mean over seed"
     # with the model on an axis (the default colour), nothing is split
     by_color = _chart_json(frame, ChartSpec(x=key), found)
@@ -232,7 +234,7 @@ functions = ["cbf80865"]
     assert table["platforms.traditional.keep_alive"].tolist() == [60.0, 60.0, 30.0, 30.0]
     assert set(table.model) == {"traditional", "fluid"}
     html = (out / "chart-1-bill_usd.html").read_text()
-    assert "platforms.traditional.keep_alive (s)" in html
+    assert "traditional: keep alive (s)" in html
 
 
 # --- grid errors name the key, the value and what fits -----------------------------------------

@@ -62,7 +62,7 @@ def test_whole_run_charts_are_valid_vega_lite(run) -> None:
         names = [layer["data"]["name"] for layer in _layers(spec) if "data" in layer]
         assert set(names) <= set(spec["datasets"])
     overview = specs["overview"]
-    assert overview["params"][0]["views"] == [overview["vconcat"][1]["name"]]
+    assert overview["params"][0]["views"] == [overview["vconcat"][-1]["name"]]
     # a dataset is named after its rows: other rows, another name (never taken for the old
     # one with rows added)
     _result, timelines = run

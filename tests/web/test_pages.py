@@ -195,13 +195,24 @@ def test_an_oversized_or_undecodable_upload_is_refused(app) -> None:
 
 
 def test_a_good_upload_becomes_the_scenario_every_page_shows(app, default) -> None:
-    mine = default.with_changes(**{"name": "mine", "workload.requests": 200})
+    mine = default.with_changes(
+        **{
+            "name": "mine",
+            "title": "My own route",
+            "description": "Written for this test.",
+            "workload.requests": 200,
+        }
+    )
     open_page(app, "editor")
     data = scenario_text(mine, "yaml").encode()
     app.file_uploader(key="editor.upload").set_value(("mine.yaml", data, "text/plain")).run()
     assert not app.error
     assert app.session_state["lab.base"] == mine
     assert yaml.safe_load(app.text_area(key="editor.text").value)["name"] == "mine"
+    # the caption and the description follow the upload in the same run, not the next one
+    assert any("In use: **mine**" in c.value for c in app.caption)
+    shown = [m.value for m in app.markdown] + [t.value for t in app.text]
+    assert "**My own route**" in shown and "Written for this test." in shown
     open_page(app, "playground")
     result = simulate(mine, keep_events=False)
     assert headlines(app)["fluid"]["bill"] == money(result.models["fluid"].bill.total)
@@ -268,9 +279,38 @@ def test_live_requests_in_flight_count_what_arrived_and_is_not_answered(app) -> 
     app.session_state["live.session"] = _LiveSoFar(slow, "fluid", so_far)
     open_page(app, "live")
     shown = metrics(app)
-    assert shown["arrived / done"] == "3 / 0"
+    assert (shown["arrived"], shown["completed"]) == ("3", "0")
     assert shown["requests in flight"] == "3"
     app.session_state["live.session"].stop()
+
+
+def test_a_live_run_where_every_request_timed_out_says_so_and_shows_no_change(app) -> None:
+    """Nothing completed: the timed-out requests are counted and listed, the latency reads
+    "–" and no change is computed (a "-100 %" p50 from a run that answered nothing is wrong)."""
+    from types import SimpleNamespace
+
+    cut = with_compared_models(
+        make_scenario(
+            [{"cpu": "5ms"}, {"io": "5s"}],
+            {"kind": "poisson", "rate": 2.0},
+            requests=3,
+        )
+    )
+    cut = cut.with_changes(**{"platforms.fluid.max_duration": 1.0})
+    run = simulate(cut, models=["fluid"]).models["fluid"]
+    assert run.metrics["requests"]["timed_out"] == 3
+    done = _LiveSoFar(cut, "fluid", run.events or [])
+    done.running, done.result, done.speed, done.requests = False, SimpleNamespace(result=run), 1, 3
+    app.session_state["lab.base"] = cut
+    app.session_state["lab.base_source"] = "test"
+    app.session_state["lab.knobs"] = read_knobs(cut)
+    app.session_state["live.session"] = done
+    open_page(app, "live")
+    shown = metrics(app)
+    assert (shown["timed out"], shown["completed"]) == ("3", "0")
+    assert any("no request completed (3 timed out of 3)" in e.value for e in app.error)
+    assert headlines(app)["live fluid"]["latency p50"] == "–"
+    assert not any(headlines(app, "delta")["live fluid"].values())
 
 
 def test_live_page_runs_real_processes_and_bills_their_events(app) -> None:
@@ -304,7 +344,7 @@ def test_live_page_runs_real_processes_and_bills_their_events(app) -> None:
         live = session.result.result
         assert headlines(app)["live fluid"]["bill"] == money(live.bill.total)
         assert live.metrics["requests"]["completed"] == 3
-        assert shown["arrived / done"] == "3 / 3"
+        assert (shown["arrived"], shown["completed"], shown["failed"]) == ("3", "3", "0")
         assert shown["requests in flight"] == "0"
         assert "bill" in headlines(app)["simulated fluid"]
         assert int(shown["events received"].replace(",", "")) == len(session.events)

@@ -80,6 +80,8 @@ with right:
 if st.session_state.get(ERROR):
     st.error(st.session_state[ERROR], icon=":material/error:")
 
+base = state.base_scenario()  # again: an upload above may have just replaced it
+
 st.subheader("Edit")
 st.caption(
     f"In use: **{base.name}** ({state.base_source()}). Apply checks the text like "

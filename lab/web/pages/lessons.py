@@ -4,11 +4,13 @@ display-neutral API of ``lessons.runner``; no lesson text lives here.
 Flow per lesson: the hook, a recorded prediction (choice or number), then the steps one at a
 time (an animated run where a step names one), the reveal beside the prediction, the knobs
 ("set, then see": each re-runs the scenario), the summary, sources and the claims the lab checked.
-Progress (prediction, steps seen, done) goes to ``lessons.progress``.
+Progress (prediction, steps seen, done) is a ``lessons.progress.Progress`` kept in this browser
+session's state, never in a file: on a shared server every visitor has their own ticks.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
@@ -37,9 +39,17 @@ def _timeline(number: int, run: str, model: str) -> Timeline:
     return build_timeline(_lesson(number).result(run).models[model])
 
 
+class SessionProgress(Progress):
+    """Progress that lives in one browser session (the CLI's goes to the user's data folder):
+    ``save`` keeps nothing on disk."""
+
+    def save(self) -> None:
+        return None
+
+
 def _progress() -> Progress:
     if "lessons.progress" not in st.session_state:
-        st.session_state["lessons.progress"] = Progress.load()
+        st.session_state["lessons.progress"] = SessionProgress(Path("progress-of-this-session"))
     progress: Progress = st.session_state["lessons.progress"]
     return progress
 

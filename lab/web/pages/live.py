@@ -13,7 +13,7 @@ import streamlit as st
 
 from lab import charts
 from lab.format import count, seconds
-from lab.view import QUEUE_LANE, build_timeline, state_at
+from lab.view import QUEUE_LANE, Timeline, build_timeline, state_at
 from lab.view.whatif import COMPARED, apply_knobs, read_knobs
 from lab.web import state
 from lab.web.controls import (
@@ -28,6 +28,7 @@ from lab.web.live import LiveSession
 from models.run import simulate
 
 SESSION = "live.session"
+OUTCOME_WORDS = {"failed": "failed", "timed_out": "timed out", "rejected": "refused"}
 POLL_S = 0.5
 WINDOW_S = 30.0
 
@@ -71,6 +72,23 @@ if buttons.button("Stop", key="live.stop", disabled=not running) and session is 
     st.rerun()
 
 
+def _unanswered(timeline: Timeline) -> None:
+    """Every request that failed, timed out or was refused, as a table (shown as such, never
+    folded into the latency numbers)."""
+    rows = [
+        {
+            "request": r.id,
+            "outcome": OUTCOME_WORDS.get(r.outcome, r.outcome),
+            "arrived (s)": round(r.arrived, 3),
+            "instance": "none" if r.instance < 0 else f"instance {r.instance}",
+        }
+        for r in timeline.requests.values()
+        if r.outcome in OUTCOME_WORDS
+    ]
+    with st.expander(f"{count(len(rows))} requests not answered", expanded=True):
+        st.dataframe(rows, hide_index=True)
+
+
 @st.fragment(run_every=POLL_S if running else None)
 def watch() -> None:
     if session is None:
@@ -89,16 +107,35 @@ def watch() -> None:
     metric_rows(
         [
             ("live clock", seconds(now)),
-            ("arrived / done", f"{count(counts['arrived'])} / {count(counts['completed'])}"),
+            ("arrived", count(counts["arrived"])),
             (
                 "requests in flight",
                 count(counts["arrived"] - answered),
                 "Arrived and not yet answered (nor refused, timed out or failed).",
             ),
-            ("events received", count(len(events))),
+            ("completed", count(counts["completed"]), "Answered in full."),
+            (
+                "failed",
+                count(counts["failed"]),
+                "The instance answered with an error, or its process died.",
+            ),
+            (
+                "timed out",
+                count(counts["timed_out"]),
+                "Still unanswered when the function's time limit ran out.",
+            ),
+            (
+                "refused",
+                count(counts["rejected"]),
+                "Turned away by the platform: no instance could take it and the queue was full.",
+            ),
             ("instances alive", count(len(frame.lanes))),
+            ("events received", count(len(events))),
         ]
     )
+    unanswered = counts["failed"] + counts["timed_out"] + counts["rejected"]
+    if unanswered:
+        _unanswered(timeline)
     t0 = max(0.0, now - WINDOW_S)
     lanes = [i.id for i in timeline.lanes() if i.ended > t0]
     if any(s.lane == QUEUE_LANE for s in timeline.spans_between(t0, now)):

@@ -12,7 +12,13 @@ import streamlit as st
 from lab.report_rows import comparison_rows
 from lab.view.whatif import read_knobs
 from lab.web import state
-from lab.web.controls import chart_with_downloads, headline_numbers, knob_panel, scenario_caption
+from lab.web.controls import (
+    changed_line,
+    chart_with_downloads,
+    headline_numbers,
+    knob_panel,
+    scenario_caption,
+)
 from lab.web.export import comparison_csv, summary_csv
 
 st.title("Playground")
@@ -28,7 +34,7 @@ scenario = state.current_scenario()
 scenario_caption(base)
 moved = state.knobs().changed(read_knobs(base))
 if moved:
-    st.caption("Changed: " + ", ".join(sorted(moved)))
+    st.caption(changed_line(moved))
 
 with st.spinner("Simulating…"):
     view = state.playground_view(scenario)

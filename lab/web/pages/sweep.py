@@ -101,7 +101,8 @@ if asked is not None:
     else:
         frame = pd.DataFrame(rows)
         st.subheader(spec_asked.title)
-        for i, (chart_spec, chart) in enumerate(charts(frame, spec_asked, found)):
+        names = {k.path: k.label for k in sweep.sweep_knobs(scenario)}
+        for i, (chart_spec, chart) in enumerate(charts(frame, spec_asked, found, names)):
             chart_with_downloads(chart, f"sweep-{chart_spec.y}", key=f"sweep.chart.{i}")
         with st.expander(f"The table: {len(frame)} rows (point x seed x model)"):
             st.dataframe(frame, hide_index=True)
