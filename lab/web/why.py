@@ -58,9 +58,13 @@ def _bill(mine: Summary, theirs: Summary, against: str) -> str:
     return f"billed {_billed(mine)}; {against}: {_billed(theirs)}"
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{count(n)} {word}" + ("" if n == 1 else "s")
+
+
 def _cold(mine: Summary, theirs: Summary, against: str) -> str:
     return (
-        f"{count(mine['instances']['started'])} instances started, up to "
+        f"{_plural(mine['instances']['started'], 'instance')} started, up to "
         f"{count(_sharing(mine))} requests each at once; {against}: "
         f"{count(theirs['instances']['started'])}, up to {count(_sharing(theirs))}"
     )
