@@ -54,12 +54,13 @@ def test_every_lesson_can_be_walked_with_a_prediction(number: int) -> None:
 
 
 def test_a_wrong_prediction_is_revealed_as_such_and_progress_is_kept(tmp_path, monkeypatch) -> None:
+    """Progress is kept for this browser session (its state), never in a file that every
+    visitor of a shared server would see."""
     monkeypatch.setenv("SERVERLESS_LAB_PROGRESS", str(tmp_path / "progress.json"))
     at = walk(1, right=False)
     assert "Not quite" in texts(at)
-    from lessons.progress import Progress
-
-    entry = Progress.load().of(lesson(1).slug)
+    assert not (tmp_path / "progress.json").exists()
+    entry = at.session_state["lessons.progress"].of(lesson(1).slug)
     assert (
         entry.done
         and entry.correct is False
