@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from lab.cli.common import err, fail, out, progress_bar
+from lab.cli.common import err, fail, progress_bar
 
 if TYPE_CHECKING:
     from models.replay import ReplayResult, ReplaySpec
@@ -72,6 +72,31 @@ def replay_command(
         float | None, typer.Option(help="Share of each duration on a core (default 0.5).")
     ] = None,
     hours: Annotated[float | None, typer.Option(help="Replay only the first N hours.")] = None,
+    start: Annotated[
+        str | None,
+        typer.Option(
+            "--from", help="Cut the trace from this time ('8h', '480min', seconds) of its start."
+        ),
+    ] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Cut the trace up to this time.")] = None,
+    pareto: Annotated[
+        bool,
+        typer.Option(
+            help="The paper's keep-alive trade-off instead of the instance replay: per-app "
+            "cold starts vs wasted memory for fixed keep-alives 5-120 min and hybrid ranges "
+            "1-4 h, charted (--chart, or pareto.png/.svg in --out)."
+        ),
+    ] = False,
+    warm_up: Annotated[
+        bool,
+        typer.Option(help="--pareto: let what comes before --from teach the policies."),
+    ] = True,
+    chart: Annotated[
+        Path | None, typer.Option(help="--pareto: write the chart here (.png or .svg).")
+    ] = None,
+    functions_table: Annotated[
+        bool, typer.Option("--functions", help="Also print the per-function tables.")
+    ] = False,
     seed: Annotated[int | None, typer.Option(help="Seed of the reconstruction.")] = None,
     sensitivity: Annotated[
         bool, typer.Option(help="Also show totals for cpu shares 0.1, 0.5 and 0.9.")
@@ -91,7 +116,12 @@ def replay_command(
         ),
     ] = True,
     out_file: Annotated[
-        Path | None, typer.Option("--out", help="Write the tidy table (.csv or .parquet).")
+        Path | None,
+        typer.Option(
+            "--out",
+            help="A directory for every table (Parquet and CSV), the warnings and charts; "
+            "or one .csv/.parquet file for the per-function table.",
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
@@ -112,8 +142,15 @@ def replay_command(
                 "cpu_share": cpu_share,
                 "hours": hours,
                 "seed": seed,
+                "start": start,
+                "end": end,
             },
         )
+        if pareto:
+            from lab.cli.replay_pareto import pareto_command
+
+            pareto_command(spec, warm_up, out_file, chart, as_json)
+            return
         engine = "serial" if serial and scheduler is None else "dask"
         result = _run(spec, engine, scheduler, workers, not as_json, stream)
         sensitivity_rows = (
@@ -121,19 +158,23 @@ def replay_command(
         )
     except (TraceError, ScenarioError, ExecutorError) as exc:
         raise fail(str(exc)) from None
+    import lab.cli.replay_report as report
+
+    written: list[Path] = []
     if out_file is not None:
         try:
-            _write_table(result, out_file)
+            written = report.write(result, out_file)
         except (OSError, ValueError) as exc:
             raise fail(f"cannot write {out_file}: {exc}") from None
     if as_json:
         data = result.to_json()
         data["sensitivity"] = sensitivity_rows
+        data["apps"] = report.app_rows(result)
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
         return
-    _print(result, sensitivity_rows)
-    if out_file is not None:
-        err.print(f"table written to {out_file}")
+    report.show(result, sensitivity_rows, functions_table, out_file if written else None)
+    if written:
+        err.print(f"written: {', '.join(str(p) for p in written)}", highlight=False)
 
 
 def _run(
@@ -148,11 +189,16 @@ def _run(
 
     with ExitStack() as stack:
         progress = stack.enter_context(progress_bar()) if show_progress else None
-        task = progress.add_task("replay", total=None) if progress is not None else None
+        expected = _expected_tasks(spec) if show_progress else None
+        task = (
+            progress.add_task("replaying functions x models x policies", total=expected)
+            if progress is not None
+            else None
+        )
 
         def tick(done: int, total: int) -> None:
             if progress is not None and task is not None:
-                progress.update(task, completed=done, total=total or None)
+                progress.update(task, completed=done, total=total or expected)
 
         return replay(spec, engine, scheduler, workers, tick, stream=stream)
 
@@ -178,119 +224,20 @@ def _sensitivity(
     return rows
 
 
-def _write_table(result: ReplayResult, path: Path) -> None:
-    import pandas as pd
+def _expected_tasks(spec: ReplaySpec) -> int | None:
+    """How many tasks a streamed replay will run (2019: one row per function and day file,
+    counted without parsing), so the progress bar has a total; None when unknown."""
+    from models.traces import TraceError, days_2019, detect_format
 
-    frame = pd.DataFrame(result.rows())
-    if path.suffix.lower() == ".parquet":
-        frame.to_parquet(path, index=False)
-    elif path.suffix.lower() == ".csv":
-        frame.to_csv(path, index=False)
-    else:
-        raise ValueError("use a .csv or .parquet file name")
-
-
-def _print(result: ReplayResult, sensitivity_rows: list[dict[str, Any]]) -> None:
-    from rich.table import Table
-
-    from lab.format import money
-
-    spec = result.spec
-    table = Table(
-        title=f"replay of {spec.trace} (seed {spec.seed}, cpu share {spec.cpu_share:g})",
-        title_justify="left",
-    )
-    for column in ("function", "model", "policy", "invocations", "cold %", "idle GB-s", "bill"):
-        table.add_column(column, justify="left" if column in {"function", "model"} else "right")
-    rows = sorted(result.functions, key=lambda r: (r.function, r.model, r.policy))
-    totals = list(result.totals().values())
-    for i, r in enumerate([*rows, *totals]):
-        table.add_row(
-            "[bold]total[/]" if i >= len(rows) else r.name,
-            r.model,
-            r.policy,
-            f"{r.invocations:,}",
-            f"{100 * r.cold_share:.3f}",
-            f"{r.idle_gb_s:,.0f}",
-            money(r.bill_usd.get("total", 0.0)),
-            end_section=i == len(rows) - 1,
-        )
-    out.print(table)
-    _print_tradeoff(result)
-    for warning in result.warnings():
-        out.print(f"[yellow]warning:[/] {warning}", highlight=False)
-    if sensitivity_rows:
-        sens = Table(title="sensitivity to the CPU/IO split (totals)", title_justify="left")
-        for column in ("cpu share", "model", "policy", "bill"):
-            sens.add_column(column, justify="right")
-        for row in sensitivity_rows:
-            sens.add_row(
-                f"{row['cpu_share']:g}", row["model"], row["policy"], money(row["bill_usd"])
-            )
-        out.print(sens)
-    out.print(
-        "[dim]Azure Functions traces, CC BY 4.0: Shahrad et al., USENIX ATC 2020 (2019 format); "
-        "Zhang et al., SOSP 2021 (2021 format).[/]"
-    )
-
-
-def _short(s: float) -> str:
-    """``66s``, ``26m``, ``4h``, ``1.5h``: a window in a narrow column."""
-    if s < 120:
-        return f"{s:.0f}s"
-    if s < 7200:
-        return f"{s / 60:.0f}m"
-    return f"{s / 3600:.3g}h"
-
-
-def _print_tradeoff(result: ReplayResult) -> None:
-    """Per function: each policy's cold starts and idle memory, and what hybrid learned."""
-    from rich import box
-    from rich.table import Table
-
-    from models.replay.result import IDLE_PROFILES
-
-    policies = list(dict.fromkeys(r.policy for r in result.functions))
-    hybrid = any(r.pattern for r in result.functions)  # a hybrid policy ran
-    if len(policies) < 2 and not hybrid:
-        return
-    rows = result.tradeoff()
-    for model in dict.fromkeys(row["model"] for row in rows):
-        table = Table(
-            title=f"keep-alive trade-off per function ({model}): cold starts / idle GB-s",
-            title_justify="left",
-            box=box.SIMPLE_HEAD,
-            pad_edge=False,
-        )
-        table.add_column("function")
-        if hybrid:
-            table.add_column("idle profile")
-            table.add_column("hybrid windows", justify="right")
-        for policy in policies:
-            table.add_column(policy, justify="right")
-        for row in sorted((r for r in rows if r["model"] == model), key=lambda r: r["name"]):
-            cells = [row["name"]]
-            if hybrid:
-                windows = ""
-                if row["keep_alive_s"] is not None and row["invocations"]:
-                    windows = f"{_short(row['prewarm_s'])}+{_short(row['keep_alive_s'])}"
-                cells += [row["profile"], windows]
-            for policy in policies:
-                numbers = row["policies"].get(policy)
-                cells.append(
-                    f"{numbers['cold_starts']:,} / {numbers['idle_gb_s']:,.0f}" if numbers else ""
-                )
-            table.add_row(*cells)
-        out.print(table)
-    if hybrid:
-        profiles = dict.fromkeys(sorted(r["profile"] for r in rows if r["profile"]))
-        for profile in profiles:
-            out.print(f"[dim]  {profile}: {IDLE_PROFILES[profile]}[/]", highlight=False)
-        out.print(
-            "[dim]hybrid windows: pre-warm + keep-alive at the end of the replay "
-            "(models.policies). The paper's gain, fewer cold starts for less idle memory, is "
-            "on functions with regular idle times longer than the fixed timeout; busy "
-            "functions have idle times under a minute, so hybrid keeps spare instances ~1 min: "
-            "less idle memory, more cold starts where each instance runs one request.[/]",
-            highlight=False,
-        )
+    if spec.functions:
+        return None
+    try:
+        if (spec.format or detect_format(spec.trace)) != "azure2019":
+            return None
+        rows = 0
+        for day in days_2019(Path(spec.trace)):
+            with day.invocations.open("rb") as handle:
+                rows = max(rows, sum(1 for _ in handle) - 1)
+    except (OSError, TraceError):
+        return None
+    return rows * len(spec.template().platforms) * len(spec.policies)

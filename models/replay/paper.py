@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from models.policies import FixedPolicy, HistogramRuntime, HybridPolicy
+from models.replay.result import FunctionResult
 from models.replay.spec import ReplaySpec
 from models.traces import FunctionTrace, Window, detect_format, invocations, read_trace
 
@@ -161,6 +162,8 @@ class AppOutcome:
     cold_starts: int
     wasted_s: float
     memory_mb: float | None = None
+    learned: dict[str, Any] | None = None
+    """Hybrid: what the policy made of the app's idle times (``HistogramRuntime.summary``)."""
 
     @property
     def cold_pct(self) -> float:
@@ -184,11 +187,12 @@ def simulate_app(
     invocations_in = int(periods.counts.sum())
     if not len(s):
         return AppOutcome(app, name, 0, 0, 0.0)
+    learned = None
     if isinstance(policy, FixedPolicy):
         held_from = e
         held_to = e + policy.keep_alive
     else:
-        held_from, held_to = _hybrid_windows(s, e, policy)
+        held_from, held_to, learned = _hybrid_windows(s, e, policy)
     # the first period is always cold; a later one is warm if it starts while the app is held
     warm = np.zeros(len(s), dtype=bool)
     warm[1:] = (s[1:] >= held_from[:-1]) & (s[1:] <= held_to[:-1])
@@ -198,16 +202,30 @@ def simulate_app(
     lo = np.maximum(held_from, start)
     hi = np.minimum(np.minimum(held_to, until), end)
     wasted = float(np.clip(hi - lo, 0.0, None).sum())
-    return AppOutcome(app, name, invocations_in, cold, wasted)
+    return AppOutcome(app, name, invocations_in, cold, wasted, learned=learned)
 
 
 def _hybrid_windows(
     s: np.ndarray, e: np.ndarray, policy: HybridPolicy
-) -> tuple[np.ndarray, np.ndarray]:
-    """When the hybrid policy holds the app after each busy period: ``[from, to]`` arrays."""
-    prewarm, keep = HistogramRuntime(policy).idle_windows(s.tolist(), e.tolist())
+) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+    """When the hybrid policy holds the app after each busy period (``[from, to]`` arrays),
+    and what it learned."""
+    runtime = HistogramRuntime(policy)
+    prewarm, keep = runtime.idle_windows(s.tolist(), e.tolist())
     held_from = e + np.asarray(prewarm)
-    return held_from, held_from + np.asarray(keep)
+    return held_from, held_from + np.asarray(keep), runtime.summary()
+
+
+def idle_profile(learned: dict[str, Any]) -> str:
+    """The lab's name for what hybrid learned of an app (``models.replay.result.IDLE_PROFILES``)."""
+    pattern = learned.get("pattern", "")
+    if pattern == "histogram":
+        if learned.get("prewarm_s", 0.0) > 0:
+            return "regular"
+        median = learned.get("median_idle_s")
+        return "busy" if median is not None and median <= 60.0 else "short"
+    names = {"uncertain": "irregular", "learning": "learning", "out_of_bounds": "long"}
+    return names.get(pattern, "")
 
 
 # --- a whole trace ----------------------------------------------------------------------
@@ -334,11 +352,17 @@ def sweep_policies(
 
 
 def measure(
-    apps: list[App], start: float, end: float, policies: dict[str, PaperPolicy]
+    apps: list[App],
+    start: float,
+    end: float,
+    policies: dict[str, PaperPolicy],
+    progress: Callable[[int], None] | None = None,
 ) -> list[PolicyPoint]:
-    """Every policy over every app; wasted memory normalised to ``BASELINE`` (if swept)."""
+    """Every policy over every app; wasted memory normalised to ``BASELINE`` (if swept).
+
+    ``progress`` is called with the number of policies done."""
     points = []
-    for name, policy in policies.items():
+    for done, (name, policy) in enumerate(policies.items(), 1):
         kind = policy.kind
         parameter = policy.keep_alive if isinstance(policy, FixedPolicy) else policy.range
         point = PolicyPoint(name, kind, parameter)
@@ -347,6 +371,8 @@ def measure(
             outcome.memory_mb = app.memory_mb
             point.apps.append(outcome)
         points.append(point)
+        if progress is not None:
+            progress(done)
     baseline = next((p.wasted_s for p in points if p.policy == BASELINE), None)
     for point in points:
         if baseline:
@@ -355,13 +381,10 @@ def measure(
 
 
 def pareto(
-    spec: ReplaySpec,
-    policies: dict[str, PaperPolicy] | None = None,
-    warm_up: bool = True,
-    progress: Callable[[int], None] | None = None,
+    spec: ReplaySpec, policies: dict[str, PaperPolicy] | None = None, warm_up: bool = True
 ) -> list[PolicyPoint]:
     """The paper's trade-off curve on a trace: one point per policy (``sweep_policies``)."""
-    apps, start, end = apps_of(spec, warm_up, progress)
+    apps, start, end = apps_of(spec, warm_up)
     return measure(apps, start, end, policies or sweep_policies())
 
 
@@ -407,3 +430,21 @@ def iter_rows(points: list[PolicyPoint]) -> Iterator[dict[str, Any]]:
                 "wasted_s": a.wasted_s,
                 "memory_mb": a.memory_mb,
             }
+
+
+def app_distribution(results: Iterable[FunctionResult]) -> dict[tuple[str, str], dict[str, float]]:
+    """Per (model, policy) of an instance replay: the apps' cold-start percentages (an app's
+    cold starts over its functions' invocations) at ``PERCENTILES``, and how many apps."""
+    per_app: dict[tuple[str, str], dict[str, list[int]]] = {}
+    for r in results:
+        group = per_app.setdefault((r.model, r.policy), {})
+        counts = group.setdefault(r.app or r.function, [0, 0])
+        counts[0] += r.cold_starts
+        counts[1] += r.invocations
+    out: dict[tuple[str, str], dict[str, float]] = {}
+    for key, apps in per_app.items():
+        values = [100.0 * cold / calls for cold, calls in apps.values() if calls]
+        row = {f"p{p:g}": float(np.percentile(values, p)) if values else 0.0 for p in PERCENTILES}
+        row["apps"] = float(len(values))
+        out[key] = row
+    return out

@@ -34,6 +34,8 @@ class FunctionResult:
     memory_mb: int
     cpu_share: float
     engine: str = "simpy"
+    app: str = ""
+    """The function's application (2019 ``HashApp``, 2021 ``app``): the paper's unit."""
     invocations: int = 0
     completed: int = 0
     timed_out: int = 0

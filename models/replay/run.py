@@ -49,6 +49,7 @@ def run_task(task: Task, template: Scenario | None = None) -> FunctionResult:
     share = spec.cpu_share_of(fn)
     horizon = spec.hours * 3600.0 if spec.hours is not None else None
     base = FunctionResult(fn.key, task.model, task.policy, scenario.function.memory_mb, share)
+    base.app = fn.app
     policy = platform.keep_alive_policy
     base.keep_alive_s = (
         policy.keep_alive
