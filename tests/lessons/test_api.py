@@ -157,3 +157,14 @@ def test_a_handout_says_the_live_part_is_run_in_class() -> None:
     page = handout_html(lesson(3), answers=False)
     assert "Measured live, in class" in page and "lab lesson check 3 --live" in page
     assert "lab lesson export 3 --html FILE --live" in page
+
+
+def test_no_chart_in_the_student_part_plots_the_runs_the_prediction_compares() -> None:
+    """Lesson 3 asks which app's TTFB gains most; its billed-duration chart of the same apps
+    shows the same saving, so both charts belong to the answer sheet (issue 14)."""
+    run = lesson(3)
+    student = handout_html(run, answers=False)
+    whole = handout_html(run)
+    for chart in run.charts:
+        assert f'alt="{chart.title}"' not in student
+        assert f'alt="{chart.title}"' in whole

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from typer.testing import CliRunner
 
@@ -37,7 +39,19 @@ def test_lab_lesson_check_runs_every_claim_and_exits_0() -> None:
 def test_lab_lesson_check_one_lesson_prints_numbers() -> None:
     result = CliRunner().invoke(app, ["lesson", "check", "5"])
     assert result.exit_code == 0, result.output
-    assert "5.558 vs 5.5" in result.output  # the lab's number beside the seed's
+    shown = " ".join(result.output.split())  # the console wraps long lines
+    assert re.search(r"5\.5\d\d vs 5\.5 ", shown)  # the lab's number beside the seed's
+    assert "(arithmetic)" in shown  # a claim that only restates the inputs says so
+
+
+def test_lab_lesson_check_3_says_what_is_fitted_and_the_out_of_sample_misses() -> None:
+    result = CliRunner().invoke(app, ["lesson", "check", "3"])
+    assert result.exit_code == 0, result.output
+    shown = " ".join(result.output.split())
+    for words in ("12 figures", "6 free parameters", "in-sample error", "Chosen, not fitted"):
+        assert words in shown, words
+    assert "Out of sample" in shown and "held-out app" in shown
+    assert "out-of-sample-misses" in shown and "ttfb-saving-misses-the-smaller-apps" in shown
 
 
 def test_lab_lesson_list_shows_every_title() -> None:
