@@ -90,9 +90,10 @@ def simulate_model(
 ) -> ModelResult:
     """Run one platform model; ``sink`` also receives every event as it is emitted.
 
-    ``driver``: ``"simpy"`` or ``"heap"`` (``models.sim.heap``: the same events in the same
-    order, on a lighter loop). By default, runs that keep no events and have no sink (sweeps,
-    replays, ``lab sim`` without ``--events``) use the heap loop, the others simpy.
+    ``driver``: ``"heap"`` (the default: ``models.sim.heap``, a plain heap loop) or
+    ``"simpy"``. Both drive the same engine and platform core and emit the same events in the
+    same order (``tests/test_drivers.py``), so the choice changes only the speed: the heap loop
+    is the faster (it needs no event object per timer and one keep-alive alarm per instance).
     """
     platform = scenario.platforms.get(model)
     if platform is None:
@@ -123,9 +124,7 @@ def simulate_model(
                 sink(event)
 
     seed = scenario.seed if seed is None else seed
-    if driver is None:
-        driver = "heap" if kept is None and sink is None else "simpy"
-    run = PlatformRun(scenario, model, emit, seed, driver)
+    run = PlatformRun(scenario, model, emit, seed, driver or "heap")
     run.start(generate_requests(scenario, seed))
     if progress is None:
         run.run()

@@ -31,6 +31,9 @@ def sim(
         Path | None, typer.Option(help="Also write every event to this JSON Lines file.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    driver: Annotated[
+        str, typer.Option(help="heap (plain heap loop) or simpy: the same events, the same report.")
+    ] = "heap",
 ) -> None:
     """Simulate a scenario under its platform models and compare them side by side."""
     from models.run import RunResult, simulate_model
@@ -42,6 +45,8 @@ def sim(
         raise fail(
             f"unknown model {unknown[0]!r}; this scenario has {', '.join(spec.platforms)} or 'all'"
         )
+    if driver not in ("heap", "simpy"):
+        raise fail(f"unknown driver {driver!r}; use heap or simpy")
     run_seed = spec.seed if seed is None else seed
     result = RunResult(spec, run_seed)
     with ExitStack() as stack:
@@ -72,6 +77,7 @@ def sim(
                 keep_events=False,
                 sink=sink,
                 progress=tick if progress is not None else None,
+                driver="simpy" if driver == "simpy" else "heap",
             )
     if as_json:
         sys.stdout.write(json.dumps(result.to_json(), indent=2) + "\n")

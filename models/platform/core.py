@@ -41,9 +41,9 @@ from __future__ import annotations
 import heapq
 from collections import deque
 from dataclasses import dataclass
-from typing import Any, Final, Generic, Literal, TypeAlias, TypeVar
+from typing import Any, Final, Generic, Literal, NamedTuple, TypeAlias, TypeVar
 
-from models.policies import RuntimePolicy
+from models.policies import FixedRuntime, RuntimePolicy
 from models.scenario import PlatformModel
 
 COLD: Final = "cold"
@@ -69,16 +69,14 @@ S = TypeVar("S", bound=Slot)
 Decision: TypeAlias = S | Literal["cold", "queue", "reject"]
 
 
-@dataclass(frozen=True, slots=True)
-class Keep:
+class Keep(NamedTuple):
     """Keep the idle instance; call ``expire(slot, gen)`` after ``seconds``."""
 
     seconds: float
     gen: int
 
 
-@dataclass(frozen=True, slots=True)
-class Unload:
+class Unload(NamedTuple):
     """The instance was recycled now; call ``prewarm_due(gen)`` after ``after`` seconds, and
     once the pre-warmed instance is ready, ``arm(slot, keep)``."""
 
@@ -93,6 +91,7 @@ class PlatformCore(Generic[S]):
 
     __slots__ = (
         "_next",
+        "_on_arrival",
         "_prewarm_gen",
         "_room",
         "alive",
@@ -111,6 +110,9 @@ class PlatformCore(Generic[S]):
     def __init__(self, platform: PlatformModel, policy: RuntimePolicy) -> None:
         self.platform = platform
         self.policy = policy
+        # a policy that does not learn from arrivals (fixed, scale-to-one) is not called
+        learns = type(policy).on_arrival is not FixedRuntime.on_arrival
+        self._on_arrival = policy.on_arrival if learns else None
         self.concurrency = platform.concurrency
         self.prewarm = platform.prewarm
         self.min_instances = platform.min_instances
@@ -164,7 +166,8 @@ class PlatformCore(Generic[S]):
     def arrived(self, now: float) -> Decision[S]:
         """A request arrived: tell the policy, then place it."""
         self._prewarm_gen += 1  # demand came first: a pending pre-warm is not needed
-        self.policy.on_arrival(now, self.in_flight())
+        if self._on_arrival is not None:
+            self._on_arrival(now, self.in_flight())
         return self.place()
 
     def place(self) -> Decision[S]:

@@ -57,10 +57,14 @@ Driver = Literal["simpy", "heap"]
 class Instance(Slot):
     """One instance: the core's ``Slot`` plus what the simulator plays on it."""
 
-    __slots__ = ("cpu", "loaded", "loading", "ready_event")
+    __slots__ = ("alarm", "cpu", "expiry", "loaded", "loading", "ready_event")
 
     def __init__(self, iid: int, env: Clock, vcpus: float) -> None:
         super().__init__(iid)
+        self.alarm: tuple[float, int] | None = None
+        """The heap loop's pending keep-alive alarm ``(due, order)``."""
+        self.expiry: tuple[float, int, int] = (0.0, 0, -1)
+        """The latest idle stretch's timer ``(due, order, gen)`` (heap loop)."""
         self.ready_event = env.event()
         self.loaded: set[str] = set()
         self.loading: dict[str, Any] = {}
@@ -141,7 +145,7 @@ class _Flow:
         run_for = seconds if finished else left
         self.used = run_for if is_cpu else 0.0
         self.due = now + run_for
-        cast("list[Any]", run.env.timeout(run_for).callbacks).append(self)
+        run._later(run_for, self)
 
     def __call__(self, event: Any) -> None:
         """The segment's wake-up (or its shared-CPU completion) fired."""
@@ -198,7 +202,20 @@ class PlatformRun:
         self.function = function = scenario.function
         self.emit = emit
         self.seed = scenario.seed if seed is None else seed
-        self.env: Clock = simpy.Environment() if driver == "simpy" else HeapClock()
+        self._heap: HeapClock | None = None
+        self._last_due = 0.0
+        self.env: Clock
+        self._later: Callable[[float, Callable[[Any], None]], None]
+        if driver == "heap":
+            self.env = self._heap = HeapClock()
+            self._later = self._heap.call_in
+        else:
+            self.env = env = simpy.Environment()
+
+            def later(delay: float, callback: Callable[[Any], None]) -> None:
+                cast("list[Any]", env.timeout(delay).callbacks).append(callback)
+
+            self._later = later
         self._phase_rng = random.Random(f"{self.seed}:{model}:phases")
         self.concurrency = platform.concurrency
         self.max_duration = platform.max_duration or math.inf
@@ -234,7 +251,7 @@ class PlatformRun:
             self._start_instance("min_instances")
         self._requests = requests
         # a timeout, not a call: the instances above start (urgent events) before anyone arrives
-        self.env.timeout(0).callbacks.append(self._next_arrivals)
+        self._later(0, self._next_arrivals)
 
     def run(self, until: float | None = None) -> bool:
         """Advance to ``until`` (or to the end); True once every event has been played."""
@@ -253,6 +270,8 @@ class PlatformRun:
 
     def _finish(self) -> None:
         self._finished = True
+        if self._heap is not None and self._last_due > self._heap.now:
+            self._heap.now = self._last_due
         now = self.env.now
         for inst in sorted(self.instances.values(), key=lambda i: i.id):
             self.emit(InstanceRecycled(now, inst.id, "run_end"))
@@ -275,7 +294,7 @@ class PlatformRun:
             delay = request.t - env.now
             if delay > 0:
                 self._due = request
-                cast("list[Any]", env.timeout(delay).callbacks).append(self._next_arrivals)
+                self._later(delay, self._next_arrivals)
                 return
 
     # --- routing -----------------------------------------------------------------------
@@ -318,15 +337,45 @@ class PlatformRun:
                 self._keep(inst, decision)
                 return
             self.emit(InstanceRecycled(now, inst.id, "keep_alive"))  # unloaded by the policy
-            timer = self.env.timeout(decision.after)
-            cast("list[Any]", timer.callbacks).append(
-                partial(self._prewarm_due, decision.gen, decision.keep)
-            )
+            self._later(decision.after, partial(self._prewarm_due, decision.gen, decision.keep))
 
     def _keep(self, inst: Instance, keep: Keep) -> None:
-        """The keep-alive timer of this idle stretch (a later one makes it stale)."""
-        timer = self.env.timeout(keep.seconds)
-        cast("list[Any]", timer.callbacks).append(partial(self._expire, inst, keep.gen))
+        """The keep-alive timer of this idle stretch (a later one makes it stale).
+
+        On simpy: one timeout per idle stretch. On the heap loop: the timer's place in the
+        order is reserved now and one alarm per instance stands for all its stretches' timers
+        (most are stale: the instance took a request before they were due), re-placed at the
+        latest stretch's reserved place when it fires early; the same order, far fewer timers.
+        """
+        heap = self._heap
+        if heap is None:
+            self._later(keep.seconds, partial(self._expire, inst, keep.gen))
+            return
+        due = heap.now + keep.seconds
+        order = heap.reserve()
+        if due > self._last_due:
+            self._last_due = due  # simpy's clock ends at its last timer, stale or not
+        inst.expiry = (due, order, keep.gen)
+        alarm = inst.alarm
+        if alarm is None or (due, order) < alarm:
+            self._set_alarm(inst, due, order)
+
+    def _set_alarm(self, inst: Instance, due: float, order: int) -> None:
+        assert self._heap is not None
+        inst.alarm = (due, order)
+        self._heap.call_at(due, order, partial(self._alarm, inst, due, order))
+
+    def _alarm(self, inst: Instance, due: float, order: int, _event: Any) -> None:
+        """An instance's keep-alive alarm (heap loop): expire it if this is the latest idle
+        stretch's timer, else move the alarm there (if busy now, its next idle sets one)."""
+        if inst.alarm != (due, order):
+            return  # superseded by an earlier alarm
+        inst.alarm = None
+        latest_due, latest_order, gen = inst.expiry
+        if (latest_due, latest_order) == (due, order):
+            self._expire(inst, gen, None)
+        elif inst.inflight == 0 and not inst.recycled:
+            self._set_alarm(inst, latest_due, latest_order)
 
     def _expire(self, inst: Instance, gen: int, _event: Any) -> None:
         if self.core.expire(inst, gen):

@@ -1,15 +1,19 @@
-"""A plain heap event loop: the simulator's second clock, for aggregates-only runs.
+"""A plain heap event loop: the simulator's second clock, for runs that need speed.
 
 It offers the part of simpy's ``Environment`` the engine uses (``now``, ``timeout``, ``event``,
-``process``, ``step``, ``peek``, ``run``) with simpy's ordering rules, so a run on it emits the
+``process``, ``step``, ``peek``, ``run``) with simpy's ordering rules, plus plain callbacks
+(``call_in``, ``call_at`` with ``reserve``) that cost no event object. A run on it emits the
 same events, in the same order, as on simpy (``tests/test_drivers.py`` checks every built-in
-scenario and random ones):
+scenario and Hypothesis-generated ones):
 
 * the queue is ordered by ``(time, priority, id)``, the id counting every scheduling; a
   process's start is *urgent* (priority 0), everything else *normal* (1);
 * an event's callbacks run in the order they were added, when it is popped;
 * a process resumes when the event it waits for is processed, with that event's value; its end
-  is scheduled as an event of its own (it takes an id, as in simpy).
+  is scheduled as an event of its own (it takes an id, as in simpy);
+* ``reserve`` takes the id a timer set now would get, so a callback scheduled later with
+  ``call_at(t, id, ...)`` plays exactly where that timer would have (the engine keeps one
+  keep-alive alarm per instance this way instead of one timer per idle stretch).
 
 It does less than simpy: no interrupts, no failing events, no conditions, no resources; an
 event succeeds once. That is all the engine needs, and the loop is lighter for it.
@@ -24,6 +28,7 @@ from itertools import count
 from typing import Any
 
 URGENT, NORMAL = 0, 1
+Callback = Callable[[Any], None]
 
 
 class HeapEvent:
@@ -33,15 +38,21 @@ class HeapEvent:
 
     def __init__(self, clock: HeapClock, value: Any = None) -> None:
         self.clock = clock
-        self.callbacks: list[Callable[[Any], None]] | None = []
+        self.callbacks: list[Callback] | None = []
         self.value = value
 
     def succeed(self, value: Any = None) -> HeapEvent:
         """Trigger now (processed after what is already due now)."""
         self.value = value
         clock = self.clock
-        heappush(clock._queue, (clock.now, NORMAL, next(clock._ids), self))
+        heappush(clock._queue, (clock.now, NORMAL, next(clock._ids), self.fire))
         return self
+
+    def fire(self, _arg: Any = None) -> None:
+        callbacks, self.callbacks = self.callbacks, None
+        if callbacks:
+            for callback in callbacks:
+                callback(self)
 
 
 class HeapProcess:
@@ -53,8 +64,8 @@ class HeapProcess:
         self.clock = clock
         self.generator = generator
 
-    def resume(self, event: HeapEvent) -> None:
-        value = event.value
+    def resume(self, event: HeapEvent | None) -> None:
+        value = None if event is None else event.value
         send = self.generator.send
         while True:
             try:
@@ -70,18 +81,35 @@ class HeapProcess:
 
 
 class HeapClock:
-    """The clock and queue (``simpy.Environment``'s part the engine uses)."""
+    """The clock and its queue of ``(time, priority, id, callback)``."""
 
     __slots__ = ("_ids", "_queue", "now")
 
     def __init__(self) -> None:
-        self.now = 0.0
-        self._queue: list[tuple[float, int, int, HeapEvent]] = []
+        self.now: float = 0  # an int until the first timeout, as simpy's clock (JSON: 0, not 0.0)
+        self._queue: list[tuple[float, int, int, Callback]] = []
         self._ids = count()
+
+    # --- plain callbacks (called with None) -----------------------------------------------
+
+    def call_in(self, delay: float, callback: Callback) -> None:
+        """Call ``callback(None)`` ``delay`` from now, ordered as a timeout made now."""
+        heappush(self._queue, (self.now + delay, NORMAL, next(self._ids), callback))
+
+    def reserve(self) -> int:
+        """The order id a timer set now would get (nothing is scheduled)."""
+        return next(self._ids)
+
+    def call_at(self, at: float, order: int, callback: Callback) -> None:
+        """Call ``callback(None)`` at ``at``, in the place of the timer that reserved ``order``
+        (which must not be before what is being processed now)."""
+        heappush(self._queue, (at, NORMAL, order, callback))
+
+    # --- simpy's subset ---------------------------------------------------------------------
 
     def timeout(self, delay: float, value: Any = None) -> HeapEvent:
         event = HeapEvent(self, value)
-        heappush(self._queue, (self.now + delay, NORMAL, next(self._ids), event))
+        heappush(self._queue, (self.now + delay, NORMAL, next(self._ids), event.fire))
         return event
 
     def event(self) -> HeapEvent:
@@ -89,25 +117,18 @@ class HeapClock:
 
     def process(self, generator: Generator[Any, Any, None]) -> HeapProcess:
         process = HeapProcess(self, generator)
-        start = HeapEvent(self)
-        start.callbacks = [process.resume]
-        heappush(self._queue, (self.now, URGENT, next(self._ids), start))
+        heappush(self._queue, (self.now, URGENT, next(self._ids), process.resume))
         return process
 
     def peek(self) -> float:
         return self._queue[0][0] if self._queue else math.inf
 
     def step(self) -> None:
-        self.now, _, _, event = heappop(self._queue)
-        callbacks, event.callbacks = event.callbacks, None
-        for callback in callbacks or ():
-            callback(event)
+        self.now, _, _, callback = heappop(self._queue)
+        callback(None)
 
     def run(self) -> None:
         queue = self._queue
         while queue:
-            self.now, _, _, event = heappop(queue)
-            callbacks, event.callbacks = event.callbacks, None
-            if callbacks:
-                for callback in callbacks:
-                    callback(event)
+            self.now, _, _, callback = heappop(queue)
+            callback(None)
