@@ -21,7 +21,8 @@ phase_started             a cold-start phase begins (``instance``, ``phase``: ``
                           ``runtime_init``, ``code_load``, ``module_init``; for ``code_load``
                           also ``chunk`` and ``cache_hit``; ``request`` when a route's chunk
                           is loaded lazily by a request)
-phase_ended               the same phase ends (same fields, plus ``cpu_s`` spent in it)
+phase_ended               the same phase ends (same fields, plus ``cpu_s`` spent in it; for a
+                          live ``code_load``, ``cache_evicted``: damaged cache files dropped)
 instance_ready            the instance can serve requests (``instance``)
 segment_started           a request starts a ``cpu`` or ``io`` segment (``request``,
                           ``instance``, ``segment``, ``index``, ``background``)
@@ -121,6 +122,7 @@ class PhaseEnded(Event):
     cache_hit: bool | None = None
     request: int | None = None
     cpu_s: float = 0.0
+    cache_evicted: int = 0
 
 
 @dataclass(slots=True)

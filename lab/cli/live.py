@@ -38,13 +38,16 @@ def _options(start_method: str, provision: bool, leaky: bool, keep_cache: bool) 
         provision=provision,
         leaky=leaky,
         keep_cache=keep_cache,
+        log=lambda message: err.print(f"[yellow]{message}[/]", highlight=False, markup=True),
     )
 
 
 def live(
     scenario: ScenarioArg = DEFAULT_SCENARIO,
     model: Annotated[str, typer.Option("--model", "-m", help="A model, or 'all'.")] = "all",
-    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0: any free port).")] = 8080,
+    port: Annotated[
+        int, typer.Option(min=0, max=65535, help="Port on 127.0.0.1 (0: any free port).")
+    ] = 8080,
     events: Annotated[
         Path | None, typer.Option(help="Write every event to this JSON Lines file as it happens.")
     ] = None,
@@ -56,9 +59,20 @@ def live(
         bool, typer.Option(help="Handlers keep request data in a module-level variable.")
     ] = False,
     keep_cache: Annotated[bool, typer.Option(help="Start from the last run's bytecode.")] = False,
+    grace: Annotated[
+        float,
+        typer.Option(
+            min=0, help="On Ctrl-C or SIGTERM, seconds for requests in flight to finish (then 503)."
+        ),
+    ] = 5.0,
 ) -> None:
-    """Serve a scenario's routes on 127.0.0.1 with real instance processes (Ctrl-C stops)."""
+    """Serve a scenario's routes on 127.0.0.1 with real instance processes.
+
+    Ctrl-C or SIGTERM stops gracefully: no new connections, requests in flight finish within
+    --grace seconds or are answered 503, then every instance stops (a second Ctrl-C skips the
+    wait)."""
     import asyncio
+    import contextlib
     import signal
 
     from models.live.server import LiveServer
@@ -82,9 +96,15 @@ def live(
 
     async def serve() -> None:
         server = LiveServer(spec, models, options, port=port, sink=sink)
-        main = asyncio.current_task()
-        if main is not None:  # `kill PID` stops as cleanly as Ctrl-C
-            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main.cancel)
+        loop = asyncio.get_running_loop()
+        stop = asyncio.Event()
+        hurry = asyncio.Event()
+
+        def on_signal() -> None:  # the first asks for a graceful stop, the next one hurries it
+            (hurry if stop.is_set() else stop).set()
+
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, on_signal)
         try:
             await server.start()
             out.print(f"[bold]lab live[/] {spec.name}: {server.url}  models: {server.models}")
@@ -95,7 +115,16 @@ def live(
                 "   stop: Ctrl-C[/]",
                 highlight=False,
             )
-            await asyncio.Event().wait()
+            await stop.wait()
+            err.print(f"stopping: requests in flight get up to {grace:g} s (Ctrl-C again: now)")
+            shutdown = loop.create_task(server.shutdown(grace))
+            hurried = loop.create_task(hurry.wait())
+            await asyncio.wait([shutdown, hurried], return_when=asyncio.FIRST_COMPLETED)
+            hurried.cancel()
+            if not shutdown.done():
+                shutdown.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await shutdown
         finally:
             await server.close()
             if handle is not None:
@@ -103,7 +132,6 @@ def live(
 
     try:
         asyncio.run(serve())
-    except asyncio.CancelledError:
         err.print("stopped")
     except ValueError as exc:
         raise fail(str(exc)) from None
@@ -127,6 +155,9 @@ def load(
         Path | None, typer.Option(help="Also write every event to this JSON Lines file.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    timeout: Annotated[
+        float, typer.Option(min=0.1, help="Seconds to wait for each answer before giving up.")
+    ] = 120.0,
     calibration: Annotated[
         Path | None,
         typer.Option(
@@ -135,13 +166,16 @@ def load(
         ),
     ] = None,
 ) -> None:
-    """Replay a scenario's requests against `lab live` and print the `lab sim` report."""
+    """Replay a scenario's requests against `lab live` and print the `lab sim` report.
+
+    Then checks the run: every request arrived and ended once, each HTTP answer matches how
+    it ended, the counts add up; if not, it says why and exits with status 1."""
     import asyncio
 
     from rich.progress import Progress
 
     from lab.cli.sim import print_table
-    from models.live.client import HttpClient, LoadResult, load_model
+    from models.live.client import LoadResult, check_target, client, load_model
     from models.run import RunResult
 
     spec = load_scenario(scenario)
@@ -159,20 +193,29 @@ def load(
         except ValueError as exc:
             raise fail(str(exc)) from None
 
+    import httpx
+
+    try:
+        check_target(target)
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+
     async def status() -> dict[str, Any]:
-        client = HttpClient(target)
-        try:
-            response = await client.request("GET", "/_lab/status")
-        finally:
-            await client.close()
-        return dict(json.loads(response.body))
+        async with client(target, 1, 10.0) as http:
+            response = await http.get("/_lab/status")
+        if response.status_code != 200:
+            raise ValueError(f"{target}/_lab/status answered HTTP {response.status_code}")
+        return dict(response.json())
 
     try:
         info = asyncio.run(status())
     except ValueError as exc:
-        raise fail(str(exc)) from None
-    except OSError as exc:
+        raise fail(f"{target} is not a `lab live` front door: {exc}") from None
+    except httpx.HTTPError as exc:
         raise fail(f"cannot reach {target}: {exc}; is `lab live` running?") from None
+    unhealthy = [m for m, h in info.get("health", {}).items() if not h.get("healthy", True)]
+    if unhealthy:
+        err.print(f"[yellow]warning: {target} reports model(s) {unhealthy} unhealthy[/]")
     if info.get("fingerprint") != spec.fingerprint():
         raise fail(
             f"{target} serves scenario {info.get('scenario')!r}, which is not {scenario!r} "
@@ -195,10 +238,12 @@ def load(
 
             try:
                 loads[name] = asyncio.run(
-                    load_model(target, spec, name, requests, pace, concurrency, tick, run_seed)
+                    load_model(
+                        target, spec, name, requests, pace, concurrency, tick, run_seed, timeout
+                    )
                 )
-            except (OSError, ValueError) as exc:
-                raise fail(f"load against {target} failed: {exc}") from None
+            except (httpx.HTTPError, OSError, ValueError) as exc:
+                raise fail(f"load against {target} failed: {exc!s}") from None
             result.models[name] = loads[name].result
     if events is not None:
         from models.events import write_jsonl
@@ -207,25 +252,36 @@ def load(
             for name, loaded in loads.items():
                 write_jsonl(loaded.events, handle, name)
     simulated = _simulated(spec, profile, models, requests, run_seed) if profile else {}
+    problems = {name: loaded.problems() for name, loaded in loads.items()}
     if as_json:
         data = result.to_json()
         data["live"] = {name: _live_summary(loaded) for name, loaded in loads.items()}
         if simulated:
             data["simulated_calibrated"] = {n: r.summary() for n, r in simulated.items()}
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
-        return
-    if simulated:
-        _print_side_by_side(result, simulated)
     else:
-        print_table(result)
-    for name, loaded in loads.items():
-        s = _live_summary(loaded)
-        out.print(
-            f"[dim]{name}: sent {s['sent']} in {s['wall_s']:.1f} s; HTTP {s['statuses']}; "
-            f"module-state leaks {s['leaks']}; CPU attributed to requests "
-            f"{s['cpu_attributed_share']:.1%} of the instances' process CPU[/]",
-            highlight=False,
-        )
+        if simulated:
+            _print_side_by_side(result, simulated)
+        else:
+            print_table(result)
+        for name, loaded in loads.items():
+            s = _live_summary(loaded)
+            ended = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in s["outcomes"].items())
+            out.print(
+                f"[dim]{name}: sent {s['sent']} in {s['wall_s']:.1f} s; {ended}; "
+                f"HTTP {s['statuses']}; module-state leaks {s['leaks']}; CPU attributed to "
+                f"requests {s['cpu_attributed_share']:.1%} of the instances' process CPU[/]",
+                highlight=False,
+            )
+            if s["outcomes"]["ok"] == 0:
+                out.print(
+                    f"[yellow]{name}: no request completed, so its latency figures are empty[/]"
+                )
+    bad = {name: found for name, found in problems.items() if found}
+    for name, found in bad.items():
+        err.print(f"[bold red]error:[/] {name}: the run does not add up: {'; '.join(found)}")
+    if bad:
+        raise typer.Exit(code=1)
 
 
 def _simulated(
@@ -265,6 +321,9 @@ def _live_summary(loaded: Any) -> dict[str, Any]:
         "sent": loaded.sent,
         "wall_s": round(loaded.wall_s, 3),
         "statuses": {str(k): v for k, v in sorted(loaded.statuses.items())},
+        "outcomes": loaded.outcomes(),
+        "problems": loaded.problems(),
+        "health": loaded.checks.get("health", {}),
         "leaks": loaded.checks.get("leaks", 0),
         "cpu_attributed_share": cpu.get("attributed_share", 0.0),
     }

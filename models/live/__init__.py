@@ -10,16 +10,19 @@ Modules (each has one job):
 * ``worker``      an instance process: cold-start phases, handlers, per-request CPU accounting
 * ``zygote``      a pre-forked process that forks new instances in a few milliseconds
 * ``upstream``    a loopback service that answers like a database and like a token stream
-* ``procs``       starting instance processes (zygote fork or spawn) and never leaking them
+* ``procs``       starting instance processes (zygote fork or spawn), supervising the zygote
+                  (restarts with backoff), and never leaking them
 * ``placement``   where a request goes (same rules as the simulator)
 * ``runtime``     ``LiveRuntime``: one platform model, its instances, its events
 * ``replay``      ``run_live``: a scenario's requests through a runtime, billed by ``measure``
 * ``coldstart``   measured cold starts by bundle size and cache mode
-* ``httpwire``    just enough HTTP/1.1 (parsing with 4xx answers, chunked streaming)
-* ``server``      the HTTP front door on 127.0.0.1
-* ``client``      a small HTTP client and the workload replayer used by ``lab load``
+* ``httpserver``  HTTP/1.1 on h11: strict framing, timeouts, a connection cap, graceful drain
+* ``server``      the HTTP front door on 127.0.0.1, and ``/_lab/status`` (health included)
+* ``client``      the workload replayer used by ``lab load`` (httpx), and its own checks
+* ``rundir``      temporary runtime directories: removed on exit, stale ones swept at start
 * ``session``     the runtime on a background thread, events on queues, for front ends
 * ``calibration`` measuring this machine and turning the profile into scenario overrides
 
-Only the standard library is used in the processes that run instances, so they start fast.
+Only the standard library is used in the processes that run instances, so they start fast;
+the router's HTTP is h11 (server) and httpx (``lab load``'s client).
 """

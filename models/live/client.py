@@ -2,8 +2,10 @@
 
 The requests are the simulator's own (``generate_requests``), sent with ``X-Lab-Work`` so the
 router runs exactly them, at their arrival times divided by ``speed`` and with at most
-``concurrency`` outstanding. Afterwards the server returns the model's events and they are
-billed by ``models.run.measure``, the code that bills a simulated run.
+``concurrency`` outstanding, over httpx (kept-alive connections, a timeout per answer: a
+request the client gave up on is counted as such, never as an answer). Afterwards the server
+returns the model's events and they are billed by ``models.run.measure``, the code that bills
+a simulated run; ``LoadResult.problems`` checks that it all adds up.
 """
 
 from __future__ import annotations
@@ -18,50 +20,42 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
+
 from models.events import Event, event_from_dict
-from models.live.httpwire import Response, read_response
 from models.live.server import work_header
 from models.requests import generate_requests
 from models.run import ModelResult, measure
 from models.scenario import Scenario
 
+DEFAULT_TIMEOUT_S = 120.0
+"""How long ``lab load`` waits for one answer (queued requests can wait long)."""
 
-class HttpClient:
-    """A pool of keep-alive HTTP/1.1 connections to one ``http://host:port``."""
 
-    def __init__(self, target: str) -> None:
-        parts = urlsplit(target)
-        if parts.scheme != "http" or not parts.hostname:
-            raise ValueError(f"expected a target such as http://127.0.0.1:8080, not {target!r}")
-        self.host = parts.hostname
-        self.port = parts.port or 80
-        self._idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+def check_target(target: str) -> str:
+    """``target`` if it is an ``http://host[:port]`` URL; ValueError naming it otherwise."""
+    parts = urlsplit(target)
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if parts.scheme != "http" or not parts.hostname or port == -1:
+        raise ValueError(f"expected a target such as http://127.0.0.1:8080, not {target!r}")
+    return target.rstrip("/")
 
-    async def request(
-        self, method: str, path: str, headers: dict[str, str] | None = None, body: bytes = b""
-    ) -> Response:
-        conn = self._idle.pop() if self._idle else None
-        if conn is None:
-            conn = await asyncio.open_connection(self.host, self.port, limit=1 << 24)
-        reader, writer = conn
-        head = f"{method} {path} HTTP/1.1\r\nhost: {self.host}\r\ncontent-length: {len(body)}\r\n"
-        head += "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
-        writer.write(head.encode("latin-1") + b"\r\n" + body)
-        try:
-            response = await read_response(reader)
-        except BaseException:
-            writer.close()
-            raise
-        if response.headers.get("connection") == "close":
-            writer.close()
-        else:
-            self._idle.append(conn)
-        return response
 
-    async def close(self) -> None:
-        for _, writer in self._idle:
-            writer.close()
-        self._idle.clear()
+def client(
+    target: str, concurrency: int = 10, timeout: float = DEFAULT_TIMEOUT_S
+) -> httpx.AsyncClient:
+    """An httpx client for the front door: ``concurrency`` kept-alive connections, and
+    ``timeout`` seconds for each request's answer (connecting gets 10 s)."""
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    return httpx.AsyncClient(
+        base_url=check_target(target),
+        limits=limits,
+        timeout=httpx.Timeout(timeout, connect=min(10.0, timeout), pool=None),
+        trust_env=False,  # loopback: no proxy from the environment
+    )
 
 
 TERMINAL_STATUS = {
@@ -78,10 +72,24 @@ class LoadResult:
     model: str
     result: ModelResult
     statuses: dict[int, int]
+    """HTTP status -> answers; 0 counts requests that got no answer (see ``no_answer``)."""
     sent: int
     wall_s: float
     checks: dict[str, Any] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)
+    no_answer: dict[str, int] = field(default_factory=dict)
+    """Why requests got no answer: ``timeout`` (the client gave up) or ``connection``."""
+
+    def outcomes(self) -> dict[str, int]:
+        """How the requests ended, by name: what a person reads in the report."""
+        events = Counter(e.kind for e in self.events if e.kind in TERMINAL_STATUS)
+        return {
+            "ok": events["response_sent"],
+            "timed_out": events["request_timed_out"],
+            "failed": events["request_failed"],
+            "rejected": events["request_rejected"],
+            "no_answer": sum(self.no_answer.values()),
+        }
 
     def problems(self) -> list[str]:
         """What does not add up (nothing when it all does): every request sent arrived and
@@ -91,6 +99,8 @@ class LoadResult:
         arrived = [e.request for e in self.events if e.kind == "request_arrived"]  # type: ignore[attr-defined]
         ends = Counter(e.request for e in self.events if e.kind in TERMINAL_STATUS)  # type: ignore[attr-defined]
         kinds = Counter(e.kind for e in self.events if e.kind in TERMINAL_STATUS)
+        for why, count in sorted(self.no_answer.items()):
+            out.append(f"{count} requests got no answer ({why})")
         if len(arrived) != self.sent or len(set(arrived)) != len(arrived):
             out.append(f"{self.sent} requests sent, {len(arrived)} arrived")
         never = set(arrived) - set(ends)
@@ -105,8 +115,9 @@ class LoadResult:
             if self.statuses.get(status, 0) != kinds[kind]:
                 out.append(f"{kinds[kind]} {kind} but {self.statuses.get(status, 0)} HTTP {status}")
         other = {s: n for s, n in self.statuses.items() if s not in TERMINAL_STATUS.values()}
+        other.pop(0, None)  # already said why
         if other:
-            out.append(f"other answers (0: no answer): {other}")
+            out.append(f"other answers: {other}")
         if sum(self.statuses.values()) != self.sent:
             out.append(f"{sum(self.statuses.values())} answers to {self.sent} requests")
         counts = self.result.metrics["requests"]
@@ -125,19 +136,20 @@ async def load_model(
     concurrency: int = 100,
     progress: Callable[[int], None] | None = None,
     seed: int | None = None,
+    timeout: float = DEFAULT_TIMEOUT_S,
 ) -> LoadResult:
     """Reset ``model`` on the server, replay the workload, fetch and bill its events."""
-    client = HttpClient(target)
     control = {"x-lab-model": model}
-    try:
-        reset = await client.request("POST", "/_lab/reset", control)
-        if reset.status != 200:
-            raise ValueError(f"the server refused model {model!r}: {reset.body.decode()[:200]}")
+    async with client(target, concurrency + 1, timeout) as http:
+        reset = await http.post("/_lab/reset", headers=control)
+        if reset.status_code != 200:
+            raise ValueError(f"the server refused model {model!r}: {reset.text[:200]}")
         specs = generate_requests(scenario, seed)
         if requests is not None:
             specs = itertools.islice(specs, requests)
         routes = [route.name for route in scenario.workload.routes]
-        statuses: dict[int, int] = {}
+        statuses: Counter[int] = Counter()
+        no_answer: Counter[str] = Counter()
         limit = asyncio.Semaphore(concurrency)
         tasks: list[asyncio.Task[None]] = []
         done = 0
@@ -146,13 +158,14 @@ async def load_model(
         async def one(path: str, work: str) -> None:
             nonlocal done
             try:
-                response = await client.request(
-                    "GET", path, {"x-lab-model": model, "x-lab-work": work}
-                )
-                statuses[response.status] = statuses.get(response.status, 0) + 1
-            except (ConnectionError, asyncio.IncompleteReadError) as exc:
-                statuses[0] = statuses.get(0, 0) + 1
-                _ = exc
+                response = await http.get(path, headers={"x-lab-model": model, "x-lab-work": work})
+                statuses[response.status_code] += 1
+            except httpx.TimeoutException:
+                statuses[0] += 1
+                no_answer["timeout"] += 1
+            except httpx.TransportError:
+                statuses[0] += 1
+                no_answer["connection"] += 1
             finally:
                 limit.release()
                 done += 1
@@ -169,10 +182,12 @@ async def load_model(
             tasks.append(loop.create_task(one(routes[spec.route], work_header(spec))))
         await asyncio.gather(*tasks)
         wall = time.monotonic() - start
-        finish = await client.request("POST", "/_lab/finish", control)
-        events = [event_from_dict(json.loads(line)) for line in finish.body.splitlines() if line]
+        finish = await http.post("/_lab/finish", headers=control, timeout=max(timeout, 180.0))
+        if finish.status_code != 200:
+            raise ValueError(f"the server could not finish the run: {finish.text[:200]}")
+        events = [event_from_dict(json.loads(line)) for line in finish.content.splitlines() if line]
         checks = json.loads(finish.headers.get("x-lab-checks", "{}"))
-    finally:
-        await client.close()
     result = measure(events, scenario, model)
-    return LoadResult(model, result, statuses, len(tasks), wall, checks, events)
+    return LoadResult(
+        model, result, dict(statuses), len(tasks), wall, checks, events, dict(no_answer)
+    )

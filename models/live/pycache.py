@@ -4,8 +4,10 @@ Python's ``.pyc`` is our analogue of V8's code cache. Bundle modules are importe
 ``CachedSourceFinder``, whose loader, for every module:
 
 1. reads the source and hashes it (``importlib.util.source_hash``);
-2. on a cache read, checks the ``.pyc`` header (magic, *checked-hash* flags, source hash) and
-   unmarshals it; anything wrong (stale, truncated, foreign) is a miss, never a crash;
+2. on a cache read, checks the file's CRC-32 trailer, the ``.pyc`` header (magic,
+   *checked-hash* flags, source hash) and unmarshals it; anything wrong (unreadable,
+   truncated, corrupt, stale, foreign) is a miss, never a crash: the file is evicted, counted
+   (``CacheStats.evicted``, reported with the ``code_load`` phase) and written anew;
 3. on a miss, compiles the source and publishes a checked-hash ``.pyc`` atomically (write a
    temporary file, then ``os.replace``), so concurrent instances never see half a file.
 
@@ -29,27 +31,31 @@ import importlib.machinery
 import importlib.util
 import marshal
 import os
+import shutil
 import sys
 import types
 import uuid
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 
 FLAGS_CHECKED_HASH = 0b11
 HEADER = 16
+TRAILER_TAG = b"LAB1"
+TRAILER = 8
 
 
 class CacheStats:
-    """Hits and misses of the modules loaded since the last ``reset``."""
+    """What the cache did for the modules loaded since the last ``reset``: hits, misses, bad
+    files evicted (each also a miss) and writes that failed (the import went on without)."""
 
-    __slots__ = ("hits", "misses")
+    __slots__ = ("evicted", "hits", "misses", "write_errors")
 
     def __init__(self) -> None:
-        self.hits = 0
-        self.misses = 0
+        self.reset()
 
     def reset(self) -> None:
-        self.hits = self.misses = 0
+        self.hits = self.misses = self.evicted = self.write_errors = 0
 
 
 class BytecodeStore:
@@ -73,17 +79,35 @@ class BytecodeStore:
         return os.path.join(head, tail[:-3] + f".{sys.implementation.cache_tag}.pyc")
 
     def load(self, source_path: str, data: bytes) -> types.CodeType | None:
+        """The cached code for this source, or None (a miss). A file that is there but cannot
+        be read, or is truncated, corrupt, stale or foreign, is evicted (and counted)."""
         if self.mode == "off":
             return None
         rel = self.relative(source_path)
+        path = self._read_dir() / rel
         try:
-            blob = (self._read_dir() / rel).read_bytes()
-        except OSError:
+            blob = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError:  # unreadable: a directory, no permission, an I/O error
+            self._evict(path)
             return None
         code = validate_pyc(blob, data)
-        if code is not None:
-            self.used[rel] = blob
+        if code is None:
+            self._evict(path)
+            return None
+        self.used[rel] = blob
         return code
+
+    def _evict(self, path: Path) -> None:
+        self.stats.evicted += 1
+        try:
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+        except OSError:
+            pass  # another instance evicted it first, or it cannot go: still a miss
 
     def store(self, source_path: str, data: bytes, code: types.CodeType) -> None:
         if self.mode == "off":
@@ -92,7 +116,10 @@ class BytecodeStore:
         blob = bytes(hash_pyc(code, data))
         self.used[rel] = blob
         if self.mode == "merged":
-            atomic_write(self.root / "merged" / rel, blob)
+            try:
+                atomic_write(self.root / "merged" / rel, blob)
+            except OSError:  # a cache that cannot be written only costs the next start
+                self.stats.write_errors += 1
         else:
             self._dirty = True
 
@@ -101,35 +128,50 @@ class BytecodeStore:
         if self.mode != "per_instance" or not self._dirty:
             return
         self._dirty = False
-        generation = self.root / f"gen-{uuid.uuid4().hex[:12]}"
-        for rel, blob in self.used.items():
-            target = generation / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(blob)
-        link = self.root / f".link-{uuid.uuid4().hex[:12]}"
-        os.symlink(generation.name, link)
-        os.replace(link, self.root / "published")
+        try:
+            generation = self.root / f"gen-{uuid.uuid4().hex[:12]}"
+            for rel, blob in self.used.items():
+                target = generation / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(blob)
+            link = self.root / f".link-{uuid.uuid4().hex[:12]}"
+            os.symlink(generation.name, link)
+            os.replace(link, self.root / "published")
+        except OSError:
+            self.stats.write_errors += 1
 
 
 def hash_pyc(code: types.CodeType, source: bytes) -> bytearray:
+    """A checked-hash ``.pyc`` (CPython loads it as is), with a check of its own appended:
+    ``LAB1`` and the CRC-32 of everything before it. ``marshal.loads`` ignores bytes after the
+    code object; ``validate_pyc`` uses them to tell a damaged file from a good one."""
     data = bytearray(importlib.util.MAGIC_NUMBER)
     data.extend(FLAGS_CHECKED_HASH.to_bytes(4, "little"))
     data.extend(importlib.util.source_hash(source))
     data.extend(marshal.dumps(code))
+    data.extend(TRAILER_TAG)
+    data.extend(zlib.crc32(data).to_bytes(4, "little"))
     return data
 
 
 def validate_pyc(blob: bytes, source: bytes) -> types.CodeType | None:
-    """The code object of a valid checked-hash pyc for ``source``, else None (a miss)."""
-    if len(blob) <= HEADER or blob[:4] != importlib.util.MAGIC_NUMBER:
+    """The code object of a valid checked-hash pyc for ``source``, else None (a miss).
+
+    Never raises: a damaged file can make ``marshal.loads`` raise anything (``EOFError``,
+    ``ValueError``, ``SystemError``...), or worse, return a code object that crashes when run,
+    so the CRC-32 trailer is checked first and the unmarshalling is guarded anyway."""
+    if len(blob) <= HEADER + TRAILER or blob[:4] != importlib.util.MAGIC_NUMBER:
+        return None
+    body, tag, crc = blob[:-TRAILER], blob[-TRAILER:-4], blob[-4:]
+    if tag != TRAILER_TAG or zlib.crc32(blob[:-4]).to_bytes(4, "little") != crc:
         return None
     if int.from_bytes(blob[4:8], "little") != FLAGS_CHECKED_HASH:
         return None
     if blob[8:16] != importlib.util.source_hash(source):
         return None
     try:
-        code = marshal.loads(blob[HEADER:])
-    except (EOFError, ValueError, TypeError):
+        code = marshal.loads(body[HEADER:])
+    except Exception:
         return None
     return code if isinstance(code, types.CodeType) else None
 

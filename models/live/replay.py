@@ -31,9 +31,11 @@ class LiveResult:
     leaks: list[dict[str, Any]] = field(default_factory=list)
     cpu_check: dict[str, float] = field(default_factory=dict)
     wall_s: float = 0.0
+    health: dict[str, Any] = field(default_factory=dict)
+    """``LiveRuntime.health()`` at the end of the run (launcher, crashes, cache evictions)."""
 
     def counts(self) -> dict[str, int]:
-        out = {"ok": 0, "timeout": 0, "error": 0, "rejected": 0}
+        out = {"ok": 0, "timeout": 0, "error": 0, "rejected": 0, "stopped": 0}
         for outcome in self.outcomes:
             out[outcome.status] += 1
         return out
@@ -104,7 +106,8 @@ async def run_live_async(
             await asyncio.sleep(0.02)
     wall = time.monotonic() - t0
     result = measure(runtime.events, scenario, model, keep_events=False)
-    return LiveResult(result, outcomes, runtime.events, runtime.leaks, cpu, wall)
+    health = runtime.health()
+    return LiveResult(result, outcomes, runtime.events, runtime.leaks, cpu, wall, health)
 
 
 def run_live(scenario: Scenario, model: str, **kwargs: Any) -> LiveResult:

@@ -19,8 +19,8 @@ import asyncio
 import contextlib
 import random
 import shutil
-import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,12 +50,16 @@ from models.live.bundles import default_cache_root, ensure_bundle
 from models.live.placement import Placement, Slot
 from models.live.procs import Launcher, kill, make_launcher
 from models.live.protocol import encode, read_frame
+from models.live.rundir import SOCKET, RunDir
 from models.live.upstream import Upstream
 from models.policies import FixedRuntime, effective_keep_alive, runtime_policy
 from models.requests import RequestSpec, Segment
 from models.scenario import Scenario
 
-Status = Literal["ok", "timeout", "error", "rejected"]
+Status = Literal["ok", "timeout", "error", "rejected", "stopped"]
+"""How a request ended for its caller; ``stopped``: the runtime stopped before it did (the
+front door answers 503, like a rejection: the platform did not serve it)."""
+STDERR_TAIL = 2000
 
 
 @dataclass(slots=True)
@@ -73,6 +77,15 @@ class LiveOptions:
     """Handlers keep request data in a module-level variable (the module-state hazard)."""
     kill_grace_s: float = 1.0
     """After max duration plus this, an instance that has not cut its request is killed."""
+    boot_timeout_s: float = 60.0
+    """An instance not ready this long after its runtime_init began is killed (its requests
+    fail); also how long a launch may wait for a (re)starting zygote (at least 30 s)."""
+    log: Callable[[str], None] | None = None
+    """Told about faults as they happen (a crash and its stderr, a launcher restarting)."""
+    on_health: Callable[[dict[str, Any]], None] | None = None
+    """Given ``LiveRuntime.health()`` (a fresh dict, safe to hand to another thread) whenever
+    it changes for the worse or recovers: a launcher dies, restarts or fails, an instance
+    crashes, a request fails or times out, a damaged cache file is evicted."""
 
 
 @dataclass(slots=True)
@@ -112,7 +125,9 @@ class _Inst(Slot):
     requests: dict[int, _Req] = field(default_factory=dict)
     stats: asyncio.Future[dict[str, Any]] | None = None
     idle_timer: asyncio.TimerHandle | None = None
+    boot_timer: asyncio.TimerHandle | None = None
     exit_status: int | None = None
+    stderr: str = ""
 
 
 class LiveRuntime:
@@ -150,7 +165,10 @@ class LiveRuntime:
         self.placement = Placement(platform, policy)
         self._own_upstream = upstream is None
         self.upstream = upstream or Upstream(scenario.seed)
-        self.launcher: Launcher = make_launcher(self.options.start_method, self._on_exit)
+        self.launcher: Launcher = make_launcher(  # a zygote gets at least 30 s to come up
+            self.options.start_method, self._on_exit, max(30.0, self.options.boot_timeout_s)
+        )
+        self.launcher.on_change = self._launcher_changed
         self._routes = {route.name: route for route in scenario.workload.routes}
         self._eager = [c.name for c in scenario.function.bundle if c.eager]
         self._rng = random.Random(f"{scenario.seed}:{model}:phases")
@@ -158,6 +176,10 @@ class LiveRuntime:
         self._last_t = 0.0
         self._next_request = 0
         self._dir: Path | None = None
+        self._rundir: RunDir | None = None
+        self.counts: Counter[str] = Counter()
+        """Requests by how they ended, instances crashed, cache hits/misses/evictions."""
+        self.last_crash: dict[str, Any] = {}
         self._server: asyncio.AbstractServer | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._inflight: dict[int, _Req] = {}
@@ -179,12 +201,13 @@ class LiveRuntime:
         root = self.options.cache_root or default_cache_root()
         chunks = [(c.name, c.size_kb) for c in self.scenario.function.bundle]
         self.src = ensure_bundle(root, chunks)
-        self._dir = Path(tempfile.mkdtemp(prefix="lab-live-"))
+        self._rundir = RunDir()
+        self._dir = self._rundir.path
         self.cache_dir = root / "pycache" / f"{self.scenario.fingerprint()}-{self.model}"
         if not self.options.keep_cache:
             shutil.rmtree(self.cache_dir, ignore_errors=True)
         self.cache_dir.mkdir(parents=True, exist_ok=True)
-        self._sock = str(self._dir / "router.sock")
+        self._sock = str(self._dir / SOCKET)
         self._server = await asyncio.start_unix_server(self._connected, self._sock)
         if self._own_upstream:
             await self.upstream.start()
@@ -207,7 +230,11 @@ class LiveRuntime:
             return
         if not self.started:  # a start that failed half-way: still stop what it launched
             self._closing = True
-            await self.launcher.close()
+            try:
+                await self.launcher.close()
+            finally:
+                if self._rundir is not None:
+                    self._rundir.remove()
             return
         self._closing = True
         try:
@@ -221,13 +248,13 @@ class LiveRuntime:
                 task.cancel()
             if self._own_upstream:
                 await self.upstream.close()
-            if self._dir is not None:
-                shutil.rmtree(self._dir, ignore_errors=True)
+            if self._rundir is not None:
+                self._rundir.remove()
 
     def _stop_all(self) -> None:
         now = self.now()
         for req in list(self._inflight.values()):
-            self._end(req, RequestFailed(now, req.id, _iid(req), "runtime stopped"), "error")
+            self._end(req, RequestFailed(now, req.id, _iid(req), "runtime stopped"), "stopped")
         for inst in sorted(self.placement.instances.values(), key=lambda i: i.id):
             self.emit(InstanceRecycled(now, inst.id, "run_end"))
             inst.recycled = True
@@ -280,10 +307,18 @@ class LiveRuntime:
         self.emit(RequestArrived(now, rid, route.name))
         if self._closing:
             self.emit(RequestRejected(now, rid, "stopping"))
+            self.counts["rejected"] += 1
             return Outcome(rid, "rejected", error="the runtime is stopping")
         decision = self.placement.place()
+        if decision == "cold" and self.launcher.state == "failed":
+            self.emit(RequestRejected(now, rid, "unhealthy"))
+            self.counts["rejected"] += 1
+            self._health_changed()
+            error = f"no instance can start: {self.launcher.last_error}"
+            return Outcome(rid, "rejected", error=error)
         if decision == "reject":
             self.emit(RequestRejected(now, rid, "max_instances"))
+            self.counts["rejected"] += 1
             return Outcome(rid, "rejected", error="no instance has room (max_instances)")
         self._inflight[rid] = req
         assert self._drained is not None
@@ -342,6 +377,9 @@ class LiveRuntime:
     def _end(self, req: _Req, event: Event, status: Status, body: str = "") -> None:
         """A request's last event; frees its slot."""
         self.emit(event)
+        self.counts[status] += 1
+        if status in ("error", "timeout"):
+            self._health_changed()
         if req.timer is not None:
             req.timer.cancel()
         self._resolve(req, status, body, getattr(event, "error", ""))
@@ -386,6 +424,14 @@ class LiveRuntime:
         self._spawn(self._boot(inst))
         return inst
 
+    def _boot_timed_out(self, inst: _Inst) -> None:
+        if inst.ready or inst.recycled or self._closing:
+            return
+        if inst.pid > 0:
+            kill(inst.pid)
+        timeout = self.options.boot_timeout_s
+        self._crashed(inst, f"instance {inst.id} was not ready within {timeout:g} s")
+
     async def _boot(self, inst: _Inst) -> None:
         function = self.scenario.function
         provision = function.provision.sample(self._rng)
@@ -394,7 +440,11 @@ class LiveRuntime:
             self.emit(PhaseStarted(self.now(), inst.id, "provision"))
             await asyncio.sleep(provision)
             self.emit(PhaseEnded(self.now(), inst.id, "provision"))
+        if inst.recycled:
+            return
         self.emit(PhaseStarted(self.now(), inst.id, "runtime_init"))
+        loop = asyncio.get_running_loop()  # the boot timeout counts from here (after provision)
+        inst.boot_timer = loop.call_later(self.options.boot_timeout_s, self._boot_timed_out, inst)
         config = {
             "instance": inst.id,
             "router": self._sock,
@@ -405,11 +455,30 @@ class LiveRuntime:
             "module_init_s": module_init,
             "upstream": list(self.upstream.address),
             "leaky": self.options.leaky,
+            "stderr": str(self._stderr_path(inst)),
         }
         try:
             inst.pid = await self.launcher.launch(config)
         except Exception as exc:
             self._crashed(inst, f"instance {inst.id} could not start: {exc}")
+            return
+        if inst.recycled and inst.pid > 0:  # it timed out or crashed while being launched
+            kill(inst.pid)
+
+    def _stderr_path(self, inst: _Inst) -> Path:
+        assert self._dir is not None
+        return self._dir / f"instance-{inst.id}.stderr"
+
+    def _stderr_tail(self, inst: _Inst) -> str:
+        """The end of what the instance wrote on stderr (a traceback, usually)."""
+        try:
+            with open(self._stderr_path(inst), "rb") as handle:
+                handle.seek(0, 2)
+                size = handle.tell()
+                handle.seek(max(0, size - STDERR_TAIL))
+                return handle.read().decode(errors="replace").strip()
+        except OSError:
+            return ""
 
     async def _connected(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         hello = await read_frame(reader)
@@ -451,9 +520,16 @@ class LiveRuntime:
             if m["edge"] == "start":
                 self.emit(PhaseStarted(t, iid, m["phase"], chunk, None, rid))
             else:
-                self.emit(PhaseEnded(t, iid, m["phase"], chunk, hit, rid, m["cpu"]))
+                evicted = int(m.get("evicted", 0))
+                for key in ("hits", "misses", "evicted", "write_errors"):
+                    self.counts[f"cache_{key}"] += int(m.get(key, 0))
+                self.emit(PhaseEnded(t, iid, m["phase"], chunk, hit, rid, m["cpu"], evicted))
+                if evicted:
+                    self._health_changed()
         elif op == "ready":
             inst.ready = True
+            if inst.boot_timer is not None:
+                inst.boot_timer.cancel()
             self.emit(InstanceReady(t, iid))
             waiting, inst.waiting = inst.waiting, []
             for waiter in waiting:
@@ -492,9 +568,20 @@ class LiveRuntime:
                     self._crashed(inst, f"instance {inst.id} exited while starting ({status})")
 
     def _crashed(self, inst: _Inst, message: str) -> None:
-        """The instance is gone unasked: its requests end with a clear error."""
+        """The instance is gone unasked: its requests end with a clear error, and what it
+        wrote on stderr is kept (``last_crash``) and logged."""
         if inst.recycled or self._closing:
             return
+        if inst.boot_timer is not None:
+            inst.boot_timer.cancel()
+        self.counts["instances_crashed"] += 1
+        inst.stderr = self._stderr_tail(inst)
+        last = inst.stderr.splitlines()[-1] if inst.stderr else ""
+        if last:
+            message = f"{message}: {last}"
+        self.last_crash = {"instance": inst.id, "error": message, "stderr": inst.stderr}
+        self._log(f"{self.model}: {message}" + (f"\n{inst.stderr}" if inst.stderr else ""))
+        self._health_changed()
         now = self.now()
         held = sorted(inst.requests.values(), key=lambda r: r.id)  # waiting ones included
         inst.waiting = []
@@ -517,10 +604,59 @@ class LiveRuntime:
     def _stop_instance(self, inst: _Inst) -> None:
         if inst.idle_timer is not None:
             inst.idle_timer.cancel()
+        if inst.boot_timer is not None:
+            inst.boot_timer.cancel()
         if inst.writer is not None and not inst.writer.is_closing():
             with contextlib.suppress(ConnectionError, RuntimeError):
                 inst.writer.write(encode({"op": "stop"}))
             inst.writer.close()
+
+    # --- health --------------------------------------------------------------------------
+
+    def _log(self, message: str) -> None:
+        if self.options.log is not None:
+            self.options.log(message)
+
+    def _launcher_changed(self, launcher: Launcher) -> None:
+        if not launcher.deaths:
+            return  # its first start is not news
+        why = f": {launcher.last_error}" if launcher.last_error else ""
+        self._log(f"{self.model}: launcher {launcher.state}{why}")
+        self._health_changed()
+
+    def _health_changed(self) -> None:
+        if self.options.on_health is not None:
+            self.options.on_health(self.health())
+
+    def health(self) -> dict[str, Any]:
+        """How this model is doing, for ``/_lab/status`` and front ends (JSON-ready).
+
+        ``healthy`` is False when the launcher has failed (cold starts are refused with a
+        503) or is restarting; ``launcher`` has its state, restarts and last error;
+        ``requests`` counts how requests ended (``ok``, ``error``, ``timeout``,
+        ``rejected``, ``stopped``) and how many are in flight; ``instances`` how many are
+        alive and how many crashed, with the last crash's error and stderr; ``cache`` the
+        bytecode cache's hits, misses, evictions (damaged files) and failed writes.
+        """
+        counts = self.counts
+        launcher = self.launcher.health()
+        return {
+            "healthy": launcher["state"] in ("up", "closed"),
+            "launcher": launcher,
+            "requests": {
+                "in_flight": len(self._inflight),
+                **{k: counts[k] for k in ("ok", "error", "timeout", "rejected", "stopped")},
+            },
+            "instances": {
+                "alive": self.placement.alive,
+                "crashed": counts["instances_crashed"],
+                "last_crash": self.last_crash,
+            },
+            "cache": {
+                "mode": self.platform.bytecode_cache,
+                **{k: counts[f"cache_{k}"] for k in ("hits", "misses", "evicted", "write_errors")},
+            },
+        }
 
     # --- checks --------------------------------------------------------------------------
 

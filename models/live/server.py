@@ -8,14 +8,19 @@ the exact requests the simulator would play)::
     X-Lab-Work: {"s": [[1, 0.2], [0, 0.45]], "b": [], "f": 1}    # segments, background, flush
 
 Answers: 200 (response), 504 (cut at max duration), 502 (instance crashed / handler error),
-503 (rejected), 404 (unknown route), 4xx for malformed requests; never a crash. A route that
+503 (rejected: no room, the model's launcher is down, or the server is stopping), 404
+(unknown route), 4xx for malformed requests; never a crash. HTTP itself (framing, timeouts,
+the connection cap, graceful drain) is ``httpserver``'s, on h11. A route that
 flushes early (``flush`` in its work) streams: headers and a first chunk go out at the flush,
 so time-to-first-byte is real on the wire; an error after that ends the stream with an error
 object (the status was already sent).
 
 Control endpoints, for ``lab load`` and front ends:
 
-* ``GET /_lab/status``                      scenario, models, routes, event counts
+* ``GET /_lab/status``                      scenario, models, routes, event counts, and
+                                            health: each model's launcher (up, restarting,
+                                            failed), requests failed/timed out, instances
+                                            crashed, bytecode-cache evictions; HTTP counters
 * ``POST /_lab/reset?model=M``              stop M's instances, start a fresh run (cache too)
 * ``POST /_lab/finish?model=M``             wait for M's requests, stop, return its events
 * ``GET /_lab/events?model=M&from=N``       M's events from index N, as JSON Lines
@@ -23,7 +28,6 @@ Control endpoints, for ``lab load`` and front ends:
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import random
@@ -31,14 +35,14 @@ from collections.abc import Callable
 from typing import Any
 
 from models.events import Event
-from models.live.httpwire import (
-    BadRequest,
+from models.live.httpserver import (
+    HttpError,
+    HttpLimits,
+    HttpServer,
     Request,
     Response,
-    encode_chunk,
-    encode_response,
-    encode_stream_head,
-    read_request,
+    Stream,
+    json_response,
 )
 from models.live.runtime import LiveOptions, LiveRuntime, Outcome
 from models.live.upstream import Upstream
@@ -46,14 +50,12 @@ from models.requests import RequestSpec, _RoutePlan
 from models.scenario import Scenario
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
-STATUS = {"ok": 200, "timeout": 504, "error": 502, "rejected": 503}
+STATUS = {"ok": 200, "timeout": 504, "error": 502, "rejected": 503, "stopped": 503}
 Sink = Callable[[str, Event], None]
 """Receives ``(model, event)`` for every event of every model, as it happens."""
 
 
-def _json(status: int, data: Any) -> Response:
-    body = json.dumps(data).encode()
-    return Response(status, {"content-type": "application/json"}, body)
+_json = json_response
 
 
 def parse_work(
@@ -62,8 +64,8 @@ def parse_work(
     """``X-Lab-Work`` -> (segments, background, flush_after); ValueError names the problem."""
     try:
         data = json.loads(text)
-    except json.JSONDecodeError:
-        raise ValueError("X-Lab-Work is not JSON") from None
+    except (json.JSONDecodeError, RecursionError):
+        raise ValueError("X-Lab-Work is not JSON (or is nested too deeply)") from None
     if not isinstance(data, dict):
         raise ValueError("X-Lab-Work must be an object with s, b, f")
 
@@ -115,9 +117,12 @@ class LiveServer:
         host: str = "127.0.0.1",
         port: int = 0,
         sink: Sink | None = None,
+        limits: HttpLimits | None = None,
     ) -> None:
         if host not in LOOPBACK:
             raise ValueError(f"the live runtime listens on loopback only, not {host!r}")
+        if not 0 <= port <= 65535:
+            raise ValueError(f"port must be between 0 and 65535, not {port}")
         self.scenario = scenario
         self.models = models or list(scenario.platforms)
         for model in self.models:
@@ -127,13 +132,14 @@ class LiveServer:
         self.options = options or LiveOptions()
         self.host, self.port = host, port
         self.sink = sink
+        self.limits = limits or HttpLimits()
         self.upstream = Upstream(scenario.seed)
         self.runtimes: dict[str, LiveRuntime] = {}
-        self._server: asyncio.Server | None = None
+        self.http: HttpServer | None = None
         self._routes = {route.name: i for i, route in enumerate(scenario.workload.routes)}
         self._rng = random.Random(f"{scenario.seed}:live-front-door")
         self._plans = [_RoutePlan(route, self._rng) for route in scenario.workload.routes]
-        self._writers: set[asyncio.StreamWriter] = set()
+        self._closed = False
 
     @property
     def url(self) -> str:
@@ -143,10 +149,9 @@ class LiveServer:
         await self.upstream.start()
         for model in self.models:
             await self._fresh(model)
-        self._server = await asyncio.start_server(
-            self._client, self.host, self.port, limit=16 * 1024
-        )
-        self.port = int(self._server.sockets[0].getsockname()[1])
+        self.http = HttpServer(self._respond, self.host, self.port, self.limits)
+        await self.http.start()
+        self.port = self.http.port
         return self
 
     async def _fresh(self, model: str) -> LiveRuntime:
@@ -165,19 +170,31 @@ class LiveServer:
         await runtime.start()
         return runtime
 
+    async def shutdown(self, grace: float = 5.0) -> None:
+        """Stop gracefully: no new connections; requests in flight get ``grace`` seconds to
+        finish, then an answer (503, the runtime is stopping); then everything stops."""
+        if self.http is not None:
+            await self.http.drain(grace)
+        await self.close()
+
     async def close(self) -> None:
-        if self._server is not None:
-            self._server.close()
-        for writer in list(self._writers):
-            writer.close()
+        if self._closed:
+            return
+        self._closed = True
+        if self.http is not None and not self.http.draining:
+            await self.http.drain(0)
         try:
             for runtime in list(self.runtimes.values()):
                 try:
-                    await runtime.close()
+                    await runtime.close()  # what is still in flight ends "stopped" (503)
                 except Exception:  # keep closing the others: no process may outlive us
                     await runtime.launcher.close()
         finally:
-            await self.upstream.close()
+            try:
+                if self.http is not None:
+                    await self.http.close()
+            finally:
+                await self.upstream.close()
 
     async def __aenter__(self) -> LiveServer:
         return await self.start()
@@ -187,56 +204,28 @@ class LiveServer:
 
     # --- HTTP ---------------------------------------------------------------------------
 
-    async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._writers.add(writer)
-        try:
-            while True:
-                try:
-                    request = await read_request(reader)
-                except BadRequest as exc:
-                    writer.write(encode_response(_json(exc.status, {"error": str(exc)}), False))
-                    await writer.drain()
-                    break
-                if request is None:
-                    break
-                try:
-                    response = await self._respond(request, writer)
-                except BadRequest as exc:
-                    response = _json(exc.status, {"error": str(exc)})
-                if response is not None:  # None: it was streamed already
-                    writer.write(encode_response(response, request.keep_alive))
-                await writer.drain()
-                if not request.keep_alive:
-                    break
-        except (ConnectionError, asyncio.CancelledError):
-            pass
-        finally:
-            self._writers.discard(writer)
-            with contextlib.suppress(Exception):
-                writer.close()
-
     def _model(self, request: Request) -> str:
         model = request.headers.get("x-lab-model") or request.query.get("model") or self.models[0]
         if model not in self.runtimes:
-            raise BadRequest(400, f"unknown model {model!r}; this server runs {self.models}")
+            raise HttpError(400, f"unknown model {model!r}; this server runs {self.models}")
         return model
 
-    async def _respond(self, request: Request, writer: asyncio.StreamWriter) -> Response | None:
+    async def _respond(self, request: Request, stream: Stream) -> Response | None:
         if request.path.startswith("/_lab/"):
             return await self._control(request)
         route = self._routes.get(request.path)
         if route is None:
             known = ", ".join(self._routes)
-            raise BadRequest(404, f"no route {request.path!r}; routes are {known}")
+            raise HttpError(404, f"no route {request.path!r}; routes are {known}")
         if request.method not in ("GET", "POST"):
-            raise BadRequest(405, f"method {request.method} not allowed")
+            raise HttpError(405, f"method {request.method} not allowed")
         model = self._model(request)
         header = request.headers.get("x-lab-work")
         if header is not None:
             try:
                 work, background, flush = parse_work(header)
             except ValueError as exc:
-                raise BadRequest(400, str(exc)) from None
+                raise HttpError(400, str(exc)) from None
         else:
             plan = self._plans[route]
             work, background = plan.sample()
@@ -245,20 +234,16 @@ class LiveServer:
         user = request.headers.get("x-lab-user")
         if flush >= len(work):
             return _outcome_response(await self.runtimes[model].submit(spec, user))
-        streamed = False
 
         def first_byte(so_far: Outcome) -> None:  # headers and a first chunk go out now
-            nonlocal streamed
-            streamed = True
-            head = _outcome_response(so_far).headers
-            writer.write(encode_stream_head(200, head, request.keep_alive))
-            writer.write(encode_chunk(b'{"streaming": true}\n'))
+            stream.start(200, _outcome_response(so_far).headers)
+            stream.write(b'{"streaming": true}\n')
 
         outcome = await self.runtimes[model].submit(spec, user, first_byte)
-        if not streamed:
-            return _outcome_response(outcome)
-        final = _outcome_response(outcome)  # after the flush the status cannot change
-        writer.write(encode_chunk(final.body + b"\n") + encode_chunk(b""))
+        final = _outcome_response(outcome)
+        if not stream.started:
+            return final
+        stream.write(final.body + b"\n")  # after the flush the status cannot change
         return None
 
     async def _control(self, request: Request) -> Response:
@@ -268,14 +253,17 @@ class LiveServer:
         model = self._model(request)
         runtime = self.runtimes[model]
         if path == "/_lab/events":
-            start = int(request.query.get("from", "0") or 0)
+            text = request.query.get("from", "0") or "0"
+            if not text.isascii() or not text.isdigit():
+                raise HttpError(400, f"from must be a whole number of events, not {text[:40]!r}")
+            start = int(text)
             body = "".join(
                 json.dumps(e.to_dict(), separators=(",", ":")) + "\n"
                 for e in runtime.events[start:]
             )
             return Response(200, {"content-type": "application/x-ndjson"}, body.encode())
         if request.method != "POST":
-            raise BadRequest(405, f"{path} needs POST")
+            raise HttpError(405, f"{path} needs POST")
         if path == "/_lab/reset":
             await self._fresh(model)
             return _json(200, {"model": model, "reset": True})
@@ -286,24 +274,32 @@ class LiveServer:
             await runtime.close()
             events = runtime.events
             leaks = runtime.leaks
+            health = runtime.health()
             await self._fresh(model)
             body = "".join(json.dumps(e.to_dict(), separators=(",", ":")) + "\n" for e in events)
-            extra = {"leaks": len(leaks), "cpu_check": cpu}
+            extra = {"leaks": len(leaks), "cpu_check": cpu, "health": health}
             return Response(
                 200,
                 {"content-type": "application/x-ndjson", "x-lab-checks": json.dumps(extra)},
                 body.encode(),
             )
-        raise BadRequest(404, f"no control endpoint {path!r}")
+        raise HttpError(404, f"no control endpoint {path!r}")
 
     def status(self) -> dict[str, Any]:
+        """The server's state for ``/_lab/status``: scenario, models, and each model's health
+        (``LiveRuntime.health``), plus the front door's own counters (``HttpServer.snapshot``).
+        """
+        health = {m: r.health() for m, r in self.runtimes.items()}
         return {
             "scenario": self.scenario.name,
             "fingerprint": self.scenario.fingerprint(),
             "models": self.models,
             "routes": list(self._routes),
+            "healthy": all(h["healthy"] for h in health.values()),
             "events": {m: len(r.events) for m, r in self.runtimes.items()},
             "leaks": {m: len(r.leaks) for m, r in self.runtimes.items()},
+            "health": health,
+            "http": self.http.snapshot() if self.http is not None else {},
         }
 
 

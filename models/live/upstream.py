@@ -28,6 +28,7 @@ class Upstream:
         self.port = 0
         self.rng = random.Random(seed)
         self.served = 0
+        self._handlers: set[asyncio.Task[None]] = set()
 
     @property
     def address(self) -> tuple[str, int]:
@@ -39,11 +40,20 @@ class Upstream:
         return self
 
     async def close(self) -> None:
+        """Stop listening and end every connection's handler (no task is left pending)."""
         if self.server is not None:
             self.server.close()
+        for task in list(self._handlers):
+            task.cancel()
+        if self._handlers:
+            await asyncio.wait(list(self._handlers), timeout=2)
+        if self.server is not None:
             await self.server.wait_closed()
 
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._handlers.add(task)
         token = 0
         try:
             while line := await reader.readline():
@@ -73,5 +83,8 @@ class Upstream:
                 await writer.drain()
         except (ConnectionError, ValueError, IndexError, UnicodeDecodeError):
             pass
+        except asyncio.CancelledError:  # close(): the service is going away
+            pass
         finally:
+            self._handlers.discard(task)
             writer.close()

@@ -172,6 +172,8 @@ class Instance:
                 "hit": hit,
                 "hits": stats.hits,
                 "misses": stats.misses,
+                "evicted": stats.evicted,
+                "write_errors": stats.write_errors,
             }
         )
 
@@ -243,11 +245,11 @@ class Instance:
         if self.leaky:
             _current_user = user  # the hazard: shared by every request in this process
         chunk = req.get("chunk")
-        if chunk and chunk not in self.chunks:
-            self.load_chunk(chunk, rid)
-        module = self.chunks.get(chunk) if chunk else None
         conn = _Upstream(self.pool)
         try:
+            if chunk and chunk not in self.chunks:
+                self.load_chunk(chunk, rid)
+            module = self.chunks.get(chunk) if chunk else None
             ok = await self.segments(
                 req["segments"],
                 rid,

@@ -6,6 +6,7 @@ pages, and then waits for commands on stdin, one JSON object per line:
 
     {"op": "fork", "config": {...}}   ->   {"op": "forked", "instance": N, "pid": P}
 
+Each child's stderr goes to the file its config names (``stderr``), so a crash can be shown.
 It reports children that exit (``{"op": "exited", "pid": P, "status": S}``) and never outlives
 the router: it and its children ask the kernel to kill them when their parent dies
 (``PR_SET_PDEATHSIG``), and they also exit on end of input.
@@ -16,6 +17,7 @@ The bundle itself is *not* imported here: that is what ``code_load`` measures in
 from __future__ import annotations
 
 import asyncio  # noqa: F401  - preloaded for the children
+import contextlib
 import contextvars  # noqa: F401
 import dataclasses  # noqa: F401
 import enum  # noqa: F401
@@ -25,6 +27,7 @@ import os
 import select
 import signal
 import sys
+import traceback
 from typing import Any
 
 from models.live import worker
@@ -40,12 +43,19 @@ def _child(config: dict[str, Any], parent: int) -> None:
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)
     os.dup2(devnull, 1)
+    stderr = config.get("stderr")
+    if stderr:  # the runtime shows the end of this file when the instance crashes
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(stderr, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), 2)
     gc.unfreeze()
     code = 0
     try:
         worker.main(config)
     except BaseException:
         code = 1
+        with contextlib.suppress(Exception):
+            traceback.print_exc()
+            sys.stderr.flush()
     finally:
         os._exit(code)
 

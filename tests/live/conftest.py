@@ -1,5 +1,10 @@
 """Fixtures for the live runtime: a private cache dir and a check that no process outlives a
-test (every test here starts real processes; a leftover one fails the test that left it)."""
+test (every test here starts real processes; a leftover one fails the test that left it).
+
+Only this test process's own descendants are looked at, never the machine's other processes:
+pytest makes itself a child subreaper (``PR_SET_CHILD_SUBREAPER``), so an instance orphaned by
+a dead zygote or router is re-parented to it and stays in its tree, which is walked through
+``/proc/PID/task/TID/children``."""
 
 from __future__ import annotations
 
@@ -15,35 +20,45 @@ import pytest
 
 from models.live.runtime import LiveOptions
 
+PR_SET_CHILD_SUBREAPER = 36
 
-def _subreaper() -> None:
-    """Make this test process the reaper of its orphans (Linux ``PR_SET_CHILD_SUBREAPER``), so
-    an instance whose zygote died is still found among our descendants."""
+
+def _become_subreaper() -> None:
     with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(36, 1, 0, 0, 0)
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1)
+
+
+_become_subreaper()
+
+
+def descendants(root: int | None = None) -> set[int]:
+    """Every process below ``root`` (default: this one), from the kernel's children lists."""
+    found: set[int] = set()
+    stack = [root or os.getpid()]
+    while stack:
+        pid = stack.pop()
+        with contextlib.suppress(OSError):
+            for tid in os.listdir(f"/proc/{pid}/task"):
+                with contextlib.suppress(OSError):
+                    text = Path(f"/proc/{pid}/task/{tid}/children").read_text()
+                    for child in map(int, text.split()):
+                        if child not in found:
+                            found.add(child)
+                            stack.append(child)
+    return found
 
 
 def live_pids() -> set[int]:
-    """Our descendants running instance code (zygotes, forked or spawned instances).
-
-    Only processes this test process started (directly or not): other sessions' instances on
-    the same machine are never looked at, let alone killed."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
+    """Our descendants running instance code (zygotes, forked or spawned instances)."""
+    found = set()
+    for pid in descendants():
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
             continue
-        with contextlib.suppress(OSError, IndexError):
-            stat = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-            if stat[0] != "Z":
-                children.setdefault(int(stat[1]), []).append(int(entry))
-    found, todo = set(), [os.getpid()]
-    while todo:
-        for pid in children.get(todo.pop(), []):
-            todo.append(pid)
-            with contextlib.suppress(OSError):
-                if b"models.live" in Path(f"/proc/{pid}/cmdline").read_bytes():
-                    found.add(pid)
+        if b"models.live" in cmdline and state != "Z":
+            found.add(pid)
     return found
 
 
@@ -56,7 +71,6 @@ def _describe(pid: int) -> str:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    _subreaper()
     config.addinivalue_line(
         "markers", "load: thousands of requests through the front door (a few seconds each)"
     )
