@@ -225,8 +225,16 @@ def _sensitivity(
 
 
 def _expected_tasks(spec: ReplaySpec) -> int | None:
-    """How many tasks a streamed replay will run (2019: one row per function and day file,
-    counted without parsing), so the progress bar has a total; None when unknown."""
+    """How many tasks a streamed replay will run, so the progress bar has a total."""
+    functions = expected_functions(spec)
+    if functions is None:
+        return None
+    return functions * len(spec.template().platforms) * len(spec.policies)
+
+
+def expected_functions(spec: ReplaySpec) -> int | None:
+    """How many functions a 2019 trace holds (its longest day file's rows, counted without
+    parsing); None when unknown (a 2021 trace, a selection of functions)."""
     from models.traces import TraceError, days_2019, detect_format
 
     if spec.functions:
@@ -240,4 +248,4 @@ def _expected_tasks(spec: ReplaySpec) -> int | None:
                 rows = max(rows, sum(1 for _ in handle) - 1)
     except (OSError, TraceError):
         return None
-    return rows * len(spec.template().platforms) * len(spec.policies)
+    return rows

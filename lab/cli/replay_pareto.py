@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lab.cli.common import err, fail, out, progress_bar
+from lab.cli.replay import expected_functions
 from lab.cli.replay_report import CITATION
 
 if TYPE_CHECKING:
@@ -37,7 +38,11 @@ def pareto_command(
     policies = sweep_policies()
     with ExitStack() as stack:
         progress = stack.enter_context(progress_bar()) if not as_json else None
-        reading = progress.add_task("reading apps", total=None) if progress else None
+        reading = (
+            progress.add_task("reading functions", total=expected_functions(spec))
+            if progress
+            else None
+        )
         apps, start, end = apps_of(
             spec,
             warm_up,
@@ -95,7 +100,7 @@ def _show(spec: ReplaySpec, points: list[PolicyPoint], start: float, end: float,
     for p in points:
         table.add_row(
             p.policy,
-            *(f"{p.cold_pct(q):.4f}" for q in (50, 75, 90)),
+            *(f"{p.cold_pct(q):.3g}" for q in (50, 75, 90)),
             f"{p.cold_starts:,}",
             f"{p.wasted_s / 3600:,.1f}",
             f"{p.normalised_memory:.3f}",
@@ -126,8 +131,8 @@ def verdict_lines(points: list[PolicyPoint]) -> list[str]:
     else:
         word = "[yellow]does not dominate[/]"
     lines = [
-        f"hybrid (4 h) {word} fixed 10 min here: 75th-percentile app {h75:.4f} % vs "
-        f"{f75:.4f} % cold, {hybrid.cold_starts:,} vs {fixed.cold_starts:,} cold starts, "
+        f"hybrid (4 h) {word} fixed 10 min here: 75th-percentile app {h75:.3g} % vs "
+        f"{f75:.3g} % cold, {hybrid.cold_starts:,} vs {fixed.cold_starts:,} cold starts, "
         f"{hybrid.normalised_memory:.3f} of its wasted memory."
     ]
     profiles = Counter(idle_profile(a.learned) for a in hybrid.apps if a.learned and a.invocations)

@@ -253,8 +253,8 @@ def apps_of(
     """
     fmt = spec.format or detect_format(spec.trace)
     wanted = set(spec.functions) if spec.functions else None
-    read = Window(None if warm_up else spec.start, spec.end)
-    measured = spec.window
+    read = Window(None if warm_up else spec.start, spec.horizon)
+    measured = Window(spec.start, spec.horizon)
     by_app: dict[str, list[BusyPeriods]] = {}
     memory: dict[str, float] = {}
     functions: dict[str, int] = {}
@@ -263,14 +263,14 @@ def apps_of(
         periods = busy_periods(invocations(fn, spec.seed, spec.within_minute), measured)
         by_app.setdefault(fn.app, []).append(periods)
         functions[fn.app] = functions.get(fn.app, 0) + 1
-        if fn.memory_mb is not None:  # per-function memory adds up to the app's
-            memory[fn.app] = memory.get(fn.app, 0.0) + fn.memory_mb
+        if fn.memory_mb is not None:  # the public dataset gives memory per app
+            memory[fn.app] = max(memory.get(fn.app, 0.0), fn.memory_mb)
         lo, hi = _span(fn)
         first, last = min(first, lo), max(last, hi)
         if progress is not None:
             progress(i + 1)
     start = spec.start if spec.start is not None else (first if np.isfinite(first) else 0.0)
-    end = spec.end if spec.end is not None else (last if np.isfinite(last) else start)
+    end = spec.horizon if spec.horizon is not None else (last if np.isfinite(last) else start)
     apps = [
         App(app, merge_periods(parts), functions[app], memory.get(app))
         for app, parts in by_app.items()

@@ -56,7 +56,10 @@ class ReplaySpec(BaseModel):
     seed: int = 0
     within_minute: WithinMinute = "uniform"
     hours: float | None = Field(
-        default=None, gt=0, le=24 * 14, description="replay only the first N hours"
+        default=None,
+        gt=0,
+        le=24 * 14,
+        description="replay only the first N hours (from `start`, if set)",
     )
     start: Seconds | None = Field(
         default=None, description="cut the trace from here (`--from`; '8h', '480min', seconds)"
@@ -108,6 +111,14 @@ class ReplaySpec(BaseModel):
         if self.start is not None and self.end is not None and self.end <= self.start:
             raise ValueError("expected end (--to) after start (--from)")
         return self
+
+    @property
+    def horizon(self) -> float | None:
+        """The last arrival time replayed: ``hours`` after the start (``--from``, or 0)."""
+        if self.hours is None:
+            return self.end
+        last = (self.start or 0.0) + self.hours * 3600.0
+        return last if self.end is None else min(last, self.end)
 
     @property
     def window(self) -> Window:

@@ -11,6 +11,7 @@ import pytest
 
 from models.policies import HistogramRuntime, HybridPolicy
 from models.replay.paper import (
+    PAPER_HYBRID,
     apps_of,
     busy_periods,
     frontier_check,
@@ -155,3 +156,28 @@ def test_on_the_shipped_busy_sample_hybrid_does_not_dominate_fixed_10min() -> No
         assert learned["pattern"] == "histogram" and learned["prewarm_s"] == 0.0
         assert learned["keep_alive_s"] <= 2.2 * 60
         assert learned["median_idle_s"] == 60.0
+
+
+def test_history_length_earlier_days_warm_the_policy(tmp_path: Path) -> None:
+    """Two day files, apps called hourly and every 20 min; day two measured. The lab's preset
+    waits for 10 idle times before trusting its histogram (holding the app 4 h meanwhile): with
+    no history it wastes more memory than fixed 10 min; warmed with day one (and as the paper
+    states it, trusting the CV alone) it dominates: no cold starts, under half the memory."""
+    from tests.traces.test_windows import write_days
+
+    calls = {
+        "hourly": {60 * h + 7: 1 for h in range(24)},
+        "third": {20 * k + 3: 1 for k in range(72)},
+    }
+    trace = write_days(tmp_path / "two-days", {1: calls, 2: calls})
+    spec = ReplaySpec(trace=str(trace), start=86_400.0)
+    results = {}
+    for warm in (True, False):
+        apps, start, end = apps_of(spec, warm_up=warm)
+        for name, hybrid in (("lab", HybridPolicy(kind="hybrid")), ("paper", PAPER_HYBRID)):
+            fixed, point = measure(apps, start, end, sweep_policies([10], [4], hybrid))
+            assert fixed.cold_starts == fixed.invocations == 96  # every call is > 10 min apart
+            results[(name, warm)] = (point.cold_starts, round(point.normalised_memory, 2))
+    assert results[("lab", False)][1] > 1.0  # learning on the measured day costs memory
+    assert results[("paper", False)][1] < 0.5
+    assert results[("lab", True)] == results[("paper", True)] == (0, 0.39)

@@ -129,3 +129,13 @@ def test_a_2021_time_range_keeps_the_invocations_starting_inside_it(tmp_path: Pa
     path = write_2021(tmp_path / "r.csv", rows)
     assert sum(f.invocations for f in read_2021(path, window=Window(3600.0, 7200.0))) == 2
     assert sum(f.invocations for f in read_2021(path, window=Window(None, 3600.0))) == 1
+
+
+def test_hours_count_from_the_start_of_the_window() -> None:
+    from models.replay.spec import ReplaySpec
+
+    assert ReplaySpec(trace="t", start="8h", hours=1).horizon == 9 * 3600.0
+    assert ReplaySpec(trace="t", start="8h", end="8.5h", hours=1).horizon == 8.5 * 3600.0
+    assert ReplaySpec(trace="t", hours=2).horizon == 7200.0
+    with pytest.raises(ValueError, match="end"):
+        ReplaySpec(trace="t", start="9h", end="8h")
