@@ -37,17 +37,24 @@ class LabApp(App[None]):
         autoplay: bool = True,
         animate: bool = True,
         live: tuple[int, float] | None = None,
+        at: str | None = None,
     ) -> None:
-        """``live=(requests, arrival speed-up)`` opens on live-runtime runs of ``scenario``."""
+        """``live=(requests, arrival speed-up)`` opens on live-runtime runs of ``scenario``;
+        ``at``: a moment kind to open paused on, or ``"opening"`` (what `lab tui` passes): the
+        run's opening moment, a cold start with its phases while requests overlap, playing
+        slowly; None: the start of the run."""
         super().__init__()
         self._scenario = scenario
+        self._at = at
         self._autoplay = autoplay
         self._live = live
         if not animate:
             self.animation_level = "none"
 
     def on_mount(self) -> None:
-        self.add_mode("playground", lambda: PlaygroundScreen(self._scenario, self._autoplay))
+        self.add_mode(
+            "playground", lambda: PlaygroundScreen(self._scenario, self._autoplay, self._at)
+        )
         self.add_mode("lessons", lambda: LessonsScreen(self._autoplay))
         if self._live is not None:
             from lab.tui.live_screen import LiveScreen

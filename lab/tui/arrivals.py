@@ -52,16 +52,17 @@ class ArrivalIndex:
             [r.ended if r.outcome == "rejected" else inf for r in reqs], dtype=np.float64
         )
 
-    def marks(self, t0: float, t1: float, width: int) -> np.ndarray:
-        """Per column, the highest-priority mark index (or -1) of arrivals in ``[t0, t1]``."""
+    def marks(self, t0: float, t1: float, width: int, now: float | None = None) -> np.ndarray:
+        """Per column, the highest-priority mark index (or -1) of arrivals in ``[t0, t1]`` up
+        to ``now`` (default ``t1``), each as it stood at ``now``."""
         out = np.full(max(width, 0), -1, dtype=np.int8)
         if width <= 0 or t1 <= t0:
             return out
-        lo, hi = np.searchsorted(self.arrived, [t0, t1], side="right")
+        t = t1 if now is None else min(now, t1)
+        lo, hi = np.searchsorted(self.arrived, [t0, t], side="right")
         if hi <= lo:
             return out
         sl = slice(lo, hi)
-        t = t1
         mark = np.zeros(hi - lo, dtype=np.int8)
         mark = np.where(self.queued[sl] <= t, 4, mark)
         mark = np.where(self.assigned[sl] <= t, self.start[sl], mark)

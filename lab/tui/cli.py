@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from lab.cli.common import DEFAULT_SCENARIO, fail
+from lab.cli.moments import MOMENT_KIND_NAMES
 
 LIVE_MISSING = (
     "live mode animates a run of the live runtime (models/live) as it happens, and this build "
@@ -23,6 +24,16 @@ def tui(
         bool, typer.Option("--live", help="Animate a live-runtime run as it happens.")
     ] = False,
     paused: Annotated[bool, typer.Option("--paused", help="Start paused.")] = False,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at",
+            help=(
+                "Open paused on the first moment of this kind, zoomed to fill the lanes: "
+                f"{', '.join(MOMENT_KIND_NAMES)}."
+            ),
+        ),
+    ] = None,
     requests: Annotated[
         int, typer.Option(help="--live: how many of the scenario's requests to send.")
     ] = 20,
@@ -39,13 +50,16 @@ def tui(
         raise fail(str(exc)) from None
     if requests < 1 or speed <= 0:
         raise fail("--requests must be at least 1 and --speed above 0")
+    if at is not None and at not in MOMENT_KIND_NAMES:
+        raise fail(f"--at: unknown moment kind {at!r}; known: {', '.join(MOMENT_KIND_NAMES)}")
     if live:
         why = _live_missing(spec)
         if why:
             raise fail(LIVE_MISSING.format(why=why))
     from lab.tui.app import LabApp
 
-    app = LabApp(spec, autoplay=not paused, live=(requests, speed) if live else None)
+    opening = at or "opening"  # the run's opening moment: a cold start while requests overlap
+    app = LabApp(spec, autoplay=not paused, live=(requests, speed) if live else None, at=opening)
     try:
         app.run()
     finally:

@@ -11,6 +11,8 @@ import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from lab.view.zoom import Window, zoom_in, zoom_out
+
 SPEEDS: tuple[float, ...] = (
     0.01,
     0.02,
@@ -35,8 +37,8 @@ SPEEDS: tuple[float, ...] = (
 """Simulated seconds per wall second the user can pick."""
 
 WINDOW_WALL_S = 8.0
-"""The lanes show the last this-many wall seconds of playback: at 10x, 80 simulated seconds.
-Tying the window to the speed keeps things moving across the screen at a readable pace."""
+"""The zoom a run opens with: about this many wall seconds of playback across the lanes at
+the speed it opens with. After that, zoom (``width``) and speed change separately."""
 
 
 def nearest_speed(wanted: float) -> float:
@@ -51,10 +53,43 @@ class PlaybackClock:
     playing: bool = False
     event_times: Sequence[float] = field(default_factory=list)
     """Sorted times of every event of every model: what "step" jumps between."""
+    width: float = 80.0
+    """Zoom: seconds of simulated time across the lanes, whatever the speed."""
+    pinned: Window | None = None
+    """A window held still (a moment jumped to) while the clock is inside it; the lanes draw
+    it up to the clock. Outside it, the lanes show the last ``width`` seconds up to now."""
 
     @property
     def window(self) -> float:
-        return self.speed * WINDOW_WALL_S
+        return self.width
+
+    def view(self) -> tuple[float, float]:
+        """``(t0, t1)``: the stretch of time the lanes show now."""
+        pin = self.pinned
+        if pin is not None:
+            if pin.start <= self.t <= pin.end:
+                return pin.start, pin.end
+            self.pinned = None
+        return self.t - self.width, self.t
+
+    def pin(self, window: Window | None) -> None:
+        self.pinned = window
+        if window is not None:
+            self.width = window.width
+
+    def zoom_in(self) -> None:
+        self._zoom(zoom_in(self.width))
+
+    def zoom_out(self) -> None:
+        self._zoom(zoom_out(self.width))
+
+    def _zoom(self, width: float) -> None:
+        """Change the width, keeping the clock where it sits in a held window."""
+        pin = self.pinned
+        if pin is not None and pin.start <= self.t <= pin.end:
+            share = (self.t - pin.start) / pin.width if pin.width else 1.0
+            self.pinned = Window(max(0.0, self.t - share * width), width)
+        self.width = width
 
     @property
     def at_end(self) -> bool:
@@ -91,3 +126,4 @@ class PlaybackClock:
 
     def restart(self) -> None:
         self.t = 0.0
+        self.pinned = None

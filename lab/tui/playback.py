@@ -16,6 +16,8 @@ from lab.tui.clock import WINDOW_WALL_S, nearest_speed
 from lab.tui.raster import SpanArrays
 from lab.view import Timeline, build_timeline
 from lab.view.frame import FrameIndex
+from lab.view.moments import Moment, best_moment, run_moments
+from lab.view.zoom import Window, nice_width, window_for
 from models.events import Event
 from models.run import RunResult, simulate
 from models.scenario import Scenario
@@ -40,6 +42,8 @@ class Playback:
     """Each model's event times (sorted, as its events), for ``events_at``."""
     frames: dict[str, FrameIndex] = field(default_factory=dict)
     """Each model's ``state_at``, indexed for drawing many instants."""
+    moments: list[Moment] = field(default_factory=list)
+    """Every model's moments (``lab.view.moments``), by time: what the jump keys visit."""
 
     @property
     def models(self) -> list[str]:
@@ -62,6 +66,52 @@ class Playback:
         window = max(4 * max(p50s, default=0.0), 10 * gap, 1e-3)
         return nearest_speed(window / WINDOW_WALL_S)
 
+    def suggested_width(self) -> float:
+        """The zoom a run opens with: what the suggested speed crosses in a few seconds."""
+        return nice_width(self.suggested_speed() * WINDOW_WALL_S)
+
+    def kinds(self) -> list[str]:
+        """The moment kinds this run has, in ``MOMENT_KINDS`` order."""
+        from lab.view.moments import MOMENT_KINDS
+
+        present = {m.kind for m in self.moments}
+        return [k for k in MOMENT_KINDS if k in present]
+
+    def opening(self) -> Moment | None:
+        """The moment a run opens on: a cold start with all its phases (one that loads from
+        the bytecode cache if any does) at an instant when requests overlap on an instance
+        of some model, so one picture shows the phases, a cache hit and overlap; failing
+        that, the first full cold start."""
+        colds = [m for m in self.moments if m.kind == "cold_start" and len(m.phases) >= 4]
+        hits = [m for m in colds if any(p.cache_hit for p in m.phases)]
+        for m in (hits + colds)[:300]:
+            if self.most_at_once(m.end) >= 3:
+                return m
+        return best_moment(self.moments, "cold_start")
+
+    def most_at_once(self, t: float) -> int:
+        """The most requests on one instance at ``t``, over every model."""
+        most = 0
+        for frames in self.frames.values():
+            for lane in frames.at(t).lanes:
+                most = max(most, sum(1 for _, kind in lane.requests if kind != "waiting"))
+        return most
+
+
+def moment_view(moment: Moment, run_end: float) -> tuple[Window, float]:
+    """Where the lanes look and where the clock stands for ``moment``: the clock at its end
+    (everything it is about drawn, as the past), or for overlap at the peak; the window fits
+    what leads there."""
+    at = moment.t if moment.kind == "overlap" else moment.end
+    return window_for(_Stretch(moment.start, at, at), run_end=max(run_end, at)), at
+
+
+@dataclass(frozen=True, slots=True)
+class _Stretch:
+    start: float
+    end: float
+    t: float
+
 
 def build_playback(scenario: Scenario) -> Playback:
     return playback_of(scenario, simulate(scenario, keep_events=True))
@@ -78,7 +128,8 @@ def playback_of(scenario: Scenario, result: RunResult) -> Playback:
     end = max((t.end_time for t in timelines.values()), default=0.0)
     spans = {name: SpanArrays.of(t.spans) for name, t in timelines.items()}
     frames = {name: FrameIndex(t) for name, t in timelines.items()}
-    return Playback(scenario, result, timelines, times.tolist(), end, spans, index, frames)
+    moments = run_moments(result)
+    return Playback(scenario, result, timelines, times.tolist(), end, spans, index, frames, moments)
 
 
 class PlaybackCache:

@@ -23,7 +23,7 @@ from lab.tui.knobs import with_choices
 from lab.tui.playback import Playback, PlaybackCache
 from lab.tui.widgets.lanes import LanesView
 from lab.tui.widgets.legend import LegendBar
-from lab.tui.widgets.player import FPS, PLAYER_BINDINGS, Player, PlayerKeys
+from lab.tui.widgets.player import FPS, PLAYER_BINDINGS, Opening, Player, PlayerKeys
 from lab.tui.widgets.whatif import WhatIfPanel
 from models.scenario import Scenario
 
@@ -31,8 +31,8 @@ __all__ = ["FPS", "PlaygroundScreen"]
 
 HINT = (
     "The same requests on each platform, side by side. Each row is an instance; time flows "
-    "left to right, now is the right edge. ? explains every mark, w opens what-if, "
-    "l the guided lessons."
+    "left to right up to the clock (▼). '.' and ',' jump between moments, k picks which kind, "
+    "[ and ] zoom; ? explains every mark, w opens what-if, l the guided lessons."
 )
 WIDE = 120
 """From this many columns the what-if panel is open from the start."""
@@ -58,7 +58,10 @@ class PlaygroundScreen(PlayerKeys, Screen[None]):
         (NARROW, "-roomy"),
     ]
 
-    def __init__(self, scenario: Scenario, autoplay: bool = True) -> None:
+    def __init__(self, scenario: Scenario, autoplay: bool = True, at: str | None = None) -> None:
+        """``at``: a moment kind to open paused on, or ``"opening"``: the run's opening moment
+        (a cold start with its phases while requests overlap), playing slowly (what `lab tui`
+        opens on); None: at the start, at the suggested speed."""
         super().__init__(id="playground")
         self.base = scenario
         self.scenario = scenario
@@ -68,6 +71,14 @@ class PlaygroundScreen(PlayerKeys, Screen[None]):
         self._changed = False
         self._hinted = False
         self.player = Player(list(scenario.platforms), autoplay, id="player")
+        self.at = at
+        self.player.opening = (
+            None
+            if at is None
+            else Opening(kind="opening", play=True)
+            if at == "opening"
+            else Opening(kind=at, play=False)
+        )
 
     # what tests and the app read
     @property
@@ -124,6 +135,8 @@ class PlaygroundScreen(PlayerKeys, Screen[None]):
     async def _apply(self, playback: Playback) -> None:
         first, self._first = self._first, False
         await self.player.set_playback(playback, first)
+        if first and self.at not in (None, "opening") and self.player.moment is None:
+            self.notify(f"no {self.at.replace('_', ' ')} in this run", severity="warning")
         if first and self.autoplay and not self._hinted:
             self._hinted = True
             self.notify(HINT, title="Serverless Lab", timeout=12)

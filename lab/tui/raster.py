@@ -72,23 +72,31 @@ class SpanArrays:
     end: np.ndarray
     kind: np.ndarray
     """``CODE`` of the span's kind (spans of other kinds are left out)."""
+    request: np.ndarray | None = None
+    """The request of each span (-1: none), for one row per request on an instance."""
     reach: np.ndarray | None = None
     """``reach[i]``: the latest end of spans ``0..i``, so a window skips the spans that all
     ended before it without looking at them (found on first use)."""
 
     @classmethod
     def of(cls, spans: Sequence[Span]) -> SpanArrays:
-        picked = [(s.lane, s.start, s.end, CODE[s.kind]) for s in spans if s.kind in CODE]
+        picked = [
+            (s.lane, s.start, s.end, CODE[s.kind], -1 if s.request is None else s.request)
+            for s in spans
+            if s.kind in CODE
+        ]
         if not picked:
             empty = np.zeros(0)
-            return cls(empty.astype(np.int64), empty, empty, empty.astype(np.int64))
-        lane, start, end, kind = zip(*picked, strict=True)
+            ints = empty.astype(np.int64)
+            return cls(ints, empty, empty, ints, ints)
+        lane, start, end, kind, request = zip(*picked, strict=True)
         order = np.argsort(np.asarray(start), kind="stable")
         return cls(
             np.asarray(lane, dtype=np.int64)[order],
             np.asarray(start, dtype=np.float64)[order],
             np.asarray(end, dtype=np.float64)[order],
             np.asarray(kind, dtype=np.int64)[order],
+            np.asarray(request, dtype=np.int64)[order],
         )
 
     def between(self, t0: float, t1: float) -> SpanArrays:
@@ -99,16 +107,61 @@ class SpanArrays:
         lo = min(int(self.reach.searchsorted(t0, side="left")), hi)
         start, end = self.start[lo:hi], self.end[lo:hi]
         keep = (end > t0) | ((end == t0) & (start == t0))
-        return SpanArrays(self.lane[lo:hi][keep], start[keep], end[keep], self.kind[lo:hi][keep])
+        request = None if self.request is None else self.request[lo:hi][keep]
+        return SpanArrays(
+            self.lane[lo:hi][keep], start[keep], end[keep], self.kind[lo:hi][keep], request
+        )
 
     def has_lane(self, lane: int) -> bool:
         return bool((self.lane == lane).any())
+
+    def clipped(self, t: float) -> SpanArrays:
+        """The same spans cut at ``t`` (a held window drawn up to the clock)."""
+        return SpanArrays(self.lane, self.start, np.minimum(self.end, t), self.kind, self.request)
+
+    def requests_on(self, lanes: list[int]) -> dict[int, list[int]]:
+        """For each of ``lanes``, the requests with work (cpu, io, background) here, by id."""
+        if self.request is None or not len(self.lane) or not lanes:
+            return {}
+        work = _IS_WORK[self.kind] & (self.request >= 0) & np.isin(self.lane, lanes)
+        if not work.any():
+            return {}
+        pairs = np.unique(np.stack([self.lane[work], self.request[work]]), axis=1)
+        out: dict[int, list[int]] = {}
+        for lane, rid in zip(pairs[0].tolist(), pairs[1].tolist(), strict=True):
+            out.setdefault(lane, []).append(rid)
+        return out
+
+    def with_request_rows(self, rows: dict[tuple[int, int], int]) -> SpanArrays:
+        """These spans plus a copy of each span of a ``(lane, request)`` in ``rows``, on the
+        lane ``rows[(lane, request)]`` (a row of its own under its instance)."""
+        if self.request is None or not rows or not len(self.lane):
+            return self
+        key = self.lane * 1_000_003 + self.request
+        wanted = np.fromiter((la * 1_000_003 + r for la, r in rows), np.int64, len(rows))
+        virtual = np.fromiter(rows.values(), np.int64, len(rows))
+        order = np.argsort(wanted)
+        pos = np.clip(np.searchsorted(wanted[order], key), 0, len(wanted) - 1)
+        hit = (wanted[order][pos] == key) & (self.request >= 0)
+        if not hit.any():
+            return self
+        lanes = virtual[order][pos[hit]]
+        return SpanArrays(
+            np.concatenate([self.lane, lanes]),
+            np.concatenate([self.start, self.start[hit]]),
+            np.concatenate([self.end, self.end[hit]]),
+            np.concatenate([self.kind, self.kind[hit]]),
+            np.concatenate([self.request, self.request[hit]]),
+        )
 
 
 _IS_REQUEST = np.array([k in REQUEST_KINDS for k in PRIORITY])
 _IS_COUNTED = np.zeros(max(TIMEOUT, RECYCLED, FAILED) + 1, dtype=bool)
 _IS_COUNTED[: len(PRIORITY)] = _IS_REQUEST
 _IS_PHASE = np.array([k not in REQUEST_KINDS and k != "idle" for k in PRIORITY])
+_IS_WORK = np.array([k in REQUEST_KINDS and k != "queued" for k in PRIORITY])
+_ON_CORE = np.zeros(len(_IS_COUNTED), dtype=bool)
+_ON_CORE[[CODE["cpu"], CODE["bg_cpu"]]] = True
 _IDLE = CODE["idle"]
 
 
@@ -167,9 +220,12 @@ def raster(
         work_cover = cover[work, :, :width]
         busy = touched[work].any(axis=0)
         codes[busy] = present[work][work_cover.argmax(axis=0)][busy]
-    for i, k in enumerate(kinds):  # phases last, the latest of PRIORITY on top
-        if _IS_PHASE[k]:
-            codes[touched[i]] = k
+    phases = [i for i, k in enumerate(kinds) if _IS_PHASE[k]]
+    if phases:  # phases over work: the phase that fills most of the cell
+        phase_cover = cover[phases, :, :width]
+        marked = touched[phases].any(axis=0)
+        codes[marked] = present[phases][phase_cover.argmax(axis=0)][marked]
+        _keep_every_phase(codes, row, code, x0, x1, width)
     # requests in flight at each cell's midpoint
     m0 = np.minimum(np.maximum(np.ceil(raw0 - 0.5), 0), width).astype(np.int64)
     m1 = np.minimum(np.maximum(np.ceil(raw1 - 0.5), 0), width).astype(np.int64)
@@ -180,6 +236,41 @@ def raster(
     )
     counts = cdiff.reshape(n_rows, width + 1).cumsum(axis=1)[:, :width]
     return Raster(codes, counts)
+
+
+MAX_PHASE_FIXES = 400
+"""At most this many cold-start phase spans per window are checked to show their own mark."""
+
+
+def _keep_every_phase(
+    codes: np.ndarray, row: np.ndarray, code: np.ndarray, x0: np.ndarray, x1: np.ndarray, width: int
+) -> None:
+    """A phase shorter than a cell can lose every cell it touches to a longer neighbour
+    (module init after a long code load): give it one cell of its own, one its neighbour can
+    spare, so each phase of a cold start keeps its mark."""
+    is_phase = _IS_PHASE[code]
+    if not is_phase.any():
+        return
+    picked = np.flatnonzero(is_phase)[:MAX_PHASE_FIXES]
+    for i in picked.tolist():
+        r, k = int(row[i]), int(code[i])
+        c0 = min(int(x0[i]), width - 1)
+        c1 = min(max(int(np.ceil(x1[i])) - 1, c0), width - 1)
+        cells = codes[r, c0 : c1 + 1]
+        if (cells == k).any():
+            continue
+        for c in (c1, c0, min(c1 + 1, width - 1)):
+            other = int(codes[r, c])
+            if other == EMPTY or not _is_phase_code(other):
+                codes[r, c] = k
+                break
+            if int((codes[r, max(0, c - 3) : c + 4] == other).sum()) > 1:
+                codes[r, c] = k  # the neighbour keeps another cell
+                break
+
+
+def _is_phase_code(value: int) -> bool:
+    return 0 <= value < len(PRIORITY) and bool(_IS_PHASE[value])
 
 
 def _rows_of(lanes: np.ndarray, rows: dict[int, int]) -> np.ndarray:
@@ -210,8 +301,9 @@ def column(t: float, t0: float, t1: float, width: int) -> int | None:
 
 
 @lru_cache(maxsize=512)
-def _style(color: str, on: str | None = None, bold: bool = False) -> Style:
-    return Style.parse(f"{'bold ' if bold else ''}{color}{' on ' + on if on else ''}")
+def _style(color: str, on: str | None = None, bold: bool = False, underline: bool = False) -> Style:
+    under = "underline " if underline else ""
+    return Style.parse(f"{'bold ' if bold else ''}{under}{color}{' on ' + on if on else ''}")
 
 
 def _cell(code: int, count: int) -> tuple[str, Style]:
@@ -221,9 +313,11 @@ def _cell(code: int, count: int) -> tuple[str, Style]:
         look = OUTCOMES[MARKERS[code]]
         return look.glyph, _style(look.color, bold=True)
     look = LEGEND[PRIORITY[code]]
-    if count >= 2:
+    if count >= 2:  # requests at once: filled on a core, hollow while they wait
         digit = str(count) if count < 10 else "+"
-        return digit, _style("#000000", look.color, bold=True)
+        if _ON_CORE[code]:
+            return digit, _style("#000000", look.color, bold=True)
+        return digit, _style(look.color, bold=True, underline=True)
     return look.glyph, _style(look.color)
 
 

@@ -99,12 +99,13 @@ def unit_for(width: float) -> tuple[str, float]:
     return "h", 1 / 3600
 
 
-def tick_step(width: float, columns: int, min_gap: int = 10) -> float:
-    """Seconds between ticks: 1-2-5 in the window's unit (so an hour-wide axis ticks on whole
-    minutes, a day on whole hours), leaving at least ``min_gap`` columns between labels."""
+def tick_step(width: float, columns: int, min_gap: int = 10, at: float = 0.0) -> float:
+    """Seconds between ticks: 1-2-5 in the unit the labels use (so an hour-wide axis ticks on
+    whole minutes, a day on whole hours), leaving at least ``min_gap`` columns between labels.
+    ``at``: where the window ends (labels late in a run are wider)."""
     if width <= 0 or columns <= 0:
         return 1.0
-    _unit, scale = unit_for(width)
+    _unit, scale = _label_unit(width, at)
     least = width * min_gap / columns * scale
     exponent = math.floor(math.log10(least)) if least > 0 else 0
     for e in (exponent, exponent + 1):
@@ -114,13 +115,28 @@ def tick_step(width: float, columns: int, min_gap: int = 10) -> float:
     return 10.0 ** (exponent + 2) / scale
 
 
-def label(t: float, width: float) -> str:
-    """``t`` in the unit of the window, as short as it reads: ``250 ms``, ``1.5 s``, ``12 min``."""
+def _label_unit(width: float, t: float) -> tuple[str, float]:
+    """The unit of the window's width, except that a narrow window late in a run is labelled
+    in seconds (``195.3 s`` rather than ``195300 ms``)."""
     unit, scale = unit_for(width)
+    if unit == "ms" and abs(t) >= 10:
+        return "s", 1.0
+    return unit, scale
+
+
+def label(t: float, width: float, step: float | None = None) -> str:
+    """``t`` as a tick reads: in the unit of the larger of the window's width and ``t`` itself
+    (so ticks late in a long run read ``195.3 s``, not ``195300 ms``), with the decimals the
+    tick ``step`` needs: ``250 ms``, ``1.5 s``, ``12 min``."""
+    unit, scale = _label_unit(width, t)
     value = t * scale
-    text = f"{value:.3f}".rstrip("0").rstrip(".")
-    if text in ("-0", ""):
-        text = "0"
+    if step is not None and step > 0:
+        decimals = max(0, -math.floor(math.log10(step * scale) + 1e-9))
+        text = f"{value:.{decimals}f}"
+    else:
+        text = f"{value:.3f}".rstrip("0").rstrip(".")
+    if text.startswith("-") and float(text) == 0:
+        text = text[1:]
     return f"{text} {unit}"
 
 
@@ -128,7 +144,9 @@ def ticks(start: float, width: float, columns: int, min_gap: int = 10) -> list[T
     """Tick marks for a lane ``columns`` wide showing ``[start, start + width]``."""
     if width <= 0 or columns <= 0:
         return []
-    step = tick_step(width, columns, min_gap)
+    end = start + width
+    gap = max(min_gap, len(label(end, width, width / 10)) + 2)
+    step = tick_step(width, columns, gap, end)
     first = math.ceil(start / step - 1e-9)
     out: list[Tick] = []
     k = first
@@ -138,7 +156,7 @@ def ticks(start: float, width: float, columns: int, min_gap: int = 10) -> list[T
             break
         column = round((t - start) / width * columns)
         if column < columns:
-            out.append(Tick(column, t, label(t, width)))
+            out.append(Tick(column, t, label(t, width, step)))
         k += 1
     return out
 

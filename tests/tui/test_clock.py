@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from lab.tui.clock import SPEEDS, WINDOW_WALL_S, PlaybackClock, nearest_speed
+from lab.tui.clock import SPEEDS, PlaybackClock, nearest_speed
+from lab.view.zoom import Window
 
 
 def clock() -> PlaybackClock:
@@ -48,7 +49,25 @@ def test_speeds_step_through_the_list_and_stop_at_its_ends() -> None:
     c.slower()
     assert c.speed == SPEEDS[0]
     assert nearest_speed(23) == 20
-    assert c.window == SPEEDS[0] * WINDOW_WALL_S
+    assert c.window == 80.0  # the zoom does not follow the speed
+
+
+def test_zoom_is_separate_from_speed_and_a_held_window_lasts_while_the_clock_is_in_it() -> None:
+    c = clock()
+    c.width = 2.0
+    c.faster()
+    assert c.window == 2.0
+    c.zoom_in()
+    assert c.window == 1.0 and c.speed == 2
+    c.zoom_out()
+    c.zoom_out()
+    assert c.window == 5.0
+    c.seek(3.0)
+    assert c.view() == (-2.0, 3.0)  # the last 5 s up to now
+    c.pin(Window(2.0, 2.0))
+    assert c.view() == (2.0, 4.0) and c.window == 2.0
+    c.seek(4.5)  # past the held window: back to the last seconds up to now
+    assert c.view() == (2.5, 4.5) and c.pinned is None
 
 
 def test_seek_is_clamped() -> None:

@@ -37,6 +37,17 @@ EVENT_WORDS = {
     "instance_recycled": "instance {instance} recycled ({reason})",
 }
 SEGMENTS = {"cpu": "CPU", "io": "I/O wait"}
+REASONS = {
+    "keep_alive": "keep-alive over",
+    "run_end": "end of the run",
+    "crashed": "crashed",
+    "cold": "a request needed it",
+    "prewarm": "pre-warm",
+    "min_instances": "minimum instances",
+    "max_instances": "max instances reached",
+}
+"""Why an instance started or stopped, in words (the events' ``reason`` values)."""
+STARTS = {"warm": "warm", "cold": "cold start", "joined": "joined a starting instance"}
 
 
 def speed_label(speed: float) -> str:
@@ -51,6 +62,8 @@ def event_words(event: Event) -> str:
     segment = SEGMENTS.get(segment, segment)
     data["segment"] = f"background {segment}" if data.get("background") else segment
     data["phase"] = str(data.get("phase", "")).replace("_", " ")
+    data["reason"] = REASONS.get(str(data.get("reason", "")), str(data.get("reason", "")))
+    data["start"] = STARTS.get(str(data.get("start", "")), str(data.get("start", "")))
     words = EVENT_WORDS.get(kind)
     return words.format(**data) if words else kind.replace("_", " ")
 
@@ -68,16 +81,22 @@ Parts = list[tuple[str, str]]
 
 
 def clock_text(
-    clock: PlaybackClock, title: str, busy: str = "", note: str = "", width: int | None = None
+    clock: PlaybackClock,
+    title: str,
+    busy: str = "",
+    note: str = "",
+    width: int | None = None,
+    held: bool = False,
 ) -> Content:
     """One line; in a narrow ``width`` the words go first, then the progress bar, so the time
-    and what a step stopped at stay readable."""
-    if note and not clock.playing:
+    and what a step stopped at stay readable. ``held``: the lanes hold a moment's window, whose
+    note shows while the clock crosses it, playing or not."""
+    if note and (not clock.playing or held):
         tail = [("  → ", "bold #f0c674"), (note, "")]
     else:
         tail = [(f"  {title}", "dim")]
     wanted = sum(len(text) for text, _ in tail)
-    for level in range(3):
+    for level in range(4):
         parts = _clock_parts(clock, busy, level)
         if width is None or sum(len(text) for text, _ in parts) + wanted <= width:
             break
@@ -96,8 +115,11 @@ def _clock_parts(clock: PlaybackClock, busy: str, level: int) -> Parts:
     parts.append((f"{speed:>6} " if level == 0 else f"{speed} ", "bold"))
     now = seconds(clock.t) if clock.playing else clock_reading(clock.t)
     end = seconds(clock.end_time)
-    parts.append((f"t = {now} of {end} " if level < 2 else f"{now} / {end}", ""))
-    bar = (BAR_WIDTH, BAR_WIDTH // 2, 0)[level]
+    parts.append((f"t = {now} of {end} " if level < 2 else f"{now} / {end} ", ""))
+    if level < 3:
+        across = seconds(clock.width).replace(".0 ", " ")
+        parts.append((f"⟷ {across} " if level < 2 else f"⟷{across} ", "#a0a0a0"))
+    bar = (BAR_WIDTH, BAR_WIDTH // 2, 0, 0)[level]
     done = clock.t / clock.end_time if clock.end_time > 0 else 0.0
     filled = round(done * bar)
     parts.append(("━" * filled, "#4e79a7"))
@@ -112,6 +134,8 @@ class ClockBar(Static):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.auto_links = False  # no links here: skip restyling every segment on each frame
 
-    def show(self, clock: PlaybackClock, title: str, busy: str = "", note: str = "") -> None:
+    def show(
+        self, clock: PlaybackClock, title: str, busy: str = "", note: str = "", held: bool = False
+    ) -> None:
         width = self.content_size.width or None
-        self.update(clock_text(clock, title, busy, note, width), layout=False)  # one line
+        self.update(clock_text(clock, title, busy, note, width, held), layout=False)  # one line

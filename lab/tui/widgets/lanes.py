@@ -28,6 +28,8 @@ from lab.tui.arrivals import ArrivalIndex, arrival_strip
 from lab.tui.lane_rows import LabelKey, LaneRows, RowKey
 from lab.tui.raster import RECYCLED, TIMEOUT, Raster, SpanArrays, column, raster, text_strip
 from lab.view import QUEUE_LANE, Frame, LaneState, Timeline
+from lab.view.moments import Moment
+from lab.view.zoom import axis_line
 
 LABEL_WIDTH = 8
 STATUS_GLYPH = {"starting": "◔", "busy": "●", "idle": "○", "recycled": "†"}
@@ -38,14 +40,24 @@ STATUS_STYLE = {
     "recycled": Style(color="#7f7f7f"),
 }
 LABEL_STYLE = Style(color="#a0a0a0")
+FOLLOWED_STYLE = Style(color="#f0c674", bold=True)
+MAX_REQUEST_ROWS = 12
+"""At most this many rows of requests under one instance."""
+AXIS_STYLE = Style(color="#808080")
+NOW_STYLE = Style(color="#f0c674", bold=True)
 CURSOR_STYLE = Style(reverse=True, bold=True)
 
 
 @lru_cache(maxsize=4096)
 def _label_strip(lane: int, status: str, count: int, cursor: bool) -> Strip:
-    """``" 12 ●3 "``: the instance, its status and its requests in flight (cached: few kinds)."""
+    """``" 12 ●3 "``: the instance, its status and its requests in flight (cached: few kinds);
+    ``"  └r812"``: one request's row under its instance (``count``: the request)."""
     if status == "queue":
         parts = [(f"queue{count:>3}", Style(color="#edc948", bold=True))]
+    elif status in ("request", "followed"):
+        text = f"  └r{count}"[:LABEL_WIDTH].ljust(LABEL_WIDTH)
+        style = FOLLOWED_STYLE if status == "followed" else LABEL_STYLE
+        parts = [(text, style)]
     else:
         parts = [
             (f"{lane:>4} ", LABEL_STYLE),
@@ -74,17 +86,17 @@ class ArrivalStrip(Widget):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._index: ArrivalIndex | None = None
-        self._window = (0.0, 0.0)
-        self._made: tuple[tuple[float, float, int], bytes, Strip] | None = None
+        self._window = (0.0, 0.0, 0.0)
+        self._made: tuple[tuple[float, float, float, int], bytes, Strip] | None = None
         """(window and width, its marks, the row) for the last window drawn."""
 
     def set_timeline(self, timeline: Timeline) -> None:
         self._index = ArrivalIndex(timeline)
         self._made = None
 
-    def show(self, t0: float, t1: float) -> None:
+    def show(self, t0: float, t1: float, now: float | None = None) -> None:
         """Move the window; on view, repaint only if a mark moved."""
-        self._window = (t0, t1)
+        self._window = (t0, t1, t1 if now is None else now)
         if self._index is not None and _on_view(self):
             before = self._made
             after = self._row(self.size.width)
@@ -92,15 +104,15 @@ class ArrivalStrip(Widget):
                 return
         self.refresh()
 
-    def _row(self, width: int) -> tuple[tuple[float, float, int], bytes, Strip]:
+    def _row(self, width: int) -> tuple[tuple[float, float, float, int], bytes, Strip]:
         assert self._index is not None
         made = self._made
         where = (*self._window, width)
         if made is None or made[0] != where:
-            t0, t1 = self._window
-            marks = self._index.marks(t0, t1, width - LABEL_WIDTH)
+            t0, t1, now = self._window
+            marks = self._index.marks(t0, t1, width - LABEL_WIDTH, now)
             key = marks.tobytes()
-            if made is None or made[1] != key or made[0][2] != width:
+            if made is None or made[1] != key or made[0][3] != width:
                 strip = arrival_strip(marks, "arrivals".ljust(LABEL_WIDTH), LABEL_STYLE)
             else:
                 strip = made[2]
@@ -112,6 +124,49 @@ class ArrivalStrip(Widget):
         if y != 0 or self._index is None:
             return Strip.blank(width)
         return self._row(width)[2]
+
+
+class AxisRow(Widget):
+    """One row: the time axis of the lanes below, ticks with units (``lab.view.zoom``), and
+    ``▼now`` where the clock is when the lanes hold a window wider than the past."""
+
+    DEFAULT_CSS = "AxisRow { height: 1; }"
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._window = (0.0, 0.0, 0.0)
+        self._made: tuple[tuple[float, float, float, int], Strip] | None = None
+
+    def show(self, t0: float, t1: float, now: float) -> None:
+        before = self._made
+        self._window = (t0, t1, now)
+        if before is None or self._row(self.size.width) is not before[1]:
+            self.refresh()
+
+    def _row(self, width: int) -> Strip:
+        t0, t1, now = self._window
+        cells = max(width - LABEL_WIDTH, 0)
+        # the ruler only moves when a tick crosses a column: key on the columns, not on t
+        ticks_at = axis_line(t0, t1 - t0, cells) if cells and t1 > t0 else ""
+        col = column(now, t0, t1, cells) if now < t1 else None
+        key = (hash(ticks_at), float(col if col is not None else -1), 0.0, width)
+        if self._made is not None and self._made[0] == key:
+            return self._made[1]
+        parts: list[tuple[str, Style]] = [("time".ljust(LABEL_WIDTH), LABEL_STYLE)]
+        if col is not None and col < cells:
+            before, after = ticks_at[:col], ticks_at[col + 1 :]
+            parts += [(before, AXIS_STYLE), ("▼", NOW_STYLE), (after, AXIS_STYLE)]
+        else:
+            parts.append((ticks_at, AXIS_STYLE))
+        strip = text_strip(parts, width)
+        self._made = (key, strip)
+        return strip
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        if y != 0 or self._window[1] <= self._window[0]:
+            return Strip.blank(width)
+        return self._row(width)
 
 
 class LanesView(ScrollView, can_focus=True):
@@ -132,12 +187,31 @@ class LanesView(ScrollView, can_focus=True):
             self.model = model
             self.lane = lane
 
+    class Follow(Message):
+        """The user asked to follow ``request`` (a request row was chosen)."""
+
+        def __init__(self, model: str, request: int) -> None:
+            super().__init__()
+            self.model = model
+            self.request = request
+
     def __init__(self, model: str, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.model = model
         self.timeline: Timeline | None = None
         self.frame: Frame | None = None
         self.window = (0.0, 0.0)
+        self.now = 0.0
+        """The clock: nothing after it is drawn (a held window can reach past it)."""
+        self.moment: Moment | None = None
+        self._want_lane: int | None = None
+        """A lane to put the cursor on when it is next drawn (a moment's instance)."""
+        self.request_rows = True
+        """Give requests overlapping on an instance a row each, when there is room."""
+        self.followed: int | None = None
+        """A request being followed: its row is marked."""
+        self._sub: dict[int, tuple[int, int]] = {}
+        """Each request row's lane id (-2, -3, ...) -> (instance, request)."""
         self.lanes: list[int] = []
         self.cursor = 0
         self._states: dict[int, LaneState] = {}
@@ -165,20 +239,29 @@ class LanesView(ScrollView, can_focus=True):
             if r.outcome in ("timed_out", "failed")
         )
 
-    def show(self, frame: Frame, t0: float, t1: float) -> None:
+    def show(self, frame: Frame, t0: float, t1: float, now: float | None = None) -> None:
+        """Draw ``[t0, t1]`` as it stood at ``now`` (default ``t1``): nothing after ``now``."""
         timeline = self.timeline
         if timeline is None:
             return
-        selected = self.lanes[self.cursor] if self.cursor < len(self.lanes) else None
-        self.frame, self.window = frame, (t0, t1)
-        lanes = [i.id for i in timeline.instances.values() if i.started <= t1 and i.ended >= t0]
+        upto = t1 if now is None else min(now, t1)
+        selected = self._row_id(self.cursor)
+        self.frame, self.window, self.now = frame, (t0, t1), upto
+        lanes = [i.id for i in timeline.instances.values() if i.started <= upto and i.ended >= t0]
         lanes.sort()
-        self._spans = self.arrays.between(t0, t1)
+        self._spans = self.arrays.between(t0, upto)
+        if upto < t1:
+            self._spans = self._spans.clipped(upto)
         if frame.queued or self._spans.has_lane(QUEUE_LANE):
             lanes.insert(0, QUEUE_LANE)
+        lanes = self._with_request_rows(lanes, self.size.height)
         self.lanes = lanes
-        if selected in lanes:
-            self.cursor = lanes.index(selected)
+        if self._want_lane is not None and self._want_lane in lanes:
+            selected, self._want_lane = self._want_lane, None
+            self.call_later(self.scroll_to_region_if_needed)
+        ids = [self._row_id(i) for i in range(len(lanes))]
+        if selected in ids:
+            self.cursor = ids.index(selected)
         self.cursor = min(self.cursor, max(len(lanes) - 1, 0))
         self._states = {lane.instance: lane for lane in frame.lanes}
         self._raster = None
@@ -190,6 +273,55 @@ class LanesView(ScrollView, can_focus=True):
             self._refresh_changed(size.height)
         else:
             self._repaint()
+
+    def _row_id(self, row: int) -> int | tuple[int, int] | None:
+        """What row ``row`` shows: an instance id, or ``(instance, request)`` for a request."""
+        if row >= len(self.lanes):
+            return None
+        lane = self.lanes[row]
+        return self._sub.get(lane, lane)
+
+    def _with_request_rows(self, lanes: list[int], height: int) -> list[int]:
+        """``lanes`` with a row for each request under an instance where several overlap,
+        as many as the height leaves room for (the busiest instances first)."""
+        self._sub = {}
+        room = height - len(lanes)
+        if not self.request_rows or room < 2:
+            return lanes
+        on = self._spans.requests_on([lane for lane in lanes if lane >= 0])
+        busiest = sorted(((len(v), lane) for lane, v in on.items() if len(v) >= 2), reverse=True)
+        taken: dict[int, list[int]] = {}
+        for count, lane in busiest:
+            if room < 2:
+                break
+            take = on[lane][: min(count, room, MAX_REQUEST_ROWS)]
+            taken[lane] = take
+            room -= len(take)
+        if not taken:
+            return lanes
+        out: list[int] = []
+        rows: dict[tuple[int, int], int] = {}
+        virtual = QUEUE_LANE - 1
+        for lane in lanes:
+            out.append(lane)
+            for rid in taken.get(lane, ()):
+                rows[(lane, rid)] = virtual
+                self._sub[virtual] = (lane, rid)
+                out.append(virtual)
+                virtual -= 1
+        self._spans = self._spans.with_request_rows(rows)
+        return out
+
+    def follow(self, request: int | None) -> None:
+        self.followed = request
+        self._repaint()
+
+    def focus_moment(self, moment: Moment | None) -> None:
+        """Put the cursor on the moment's instance (its lane is where to look)."""
+        self.moment = moment
+        if moment is None or moment.instance is None:
+            return
+        self._want_lane = moment.instance
 
     def _refresh_changed(self, height: int) -> None:
         """Key this frame's visible rows now and repaint only the rows that changed."""
@@ -218,13 +350,13 @@ class LanesView(ScrollView, can_focus=True):
         result = raster(self._spans, rows, t0, t1, width)
         for lane, row in rows.items():
             info = timeline.instances.get(lane)
-            if info is None:
+            if info is None or info.ended > self.now:
                 continue
             col = column(info.ended, t0, t1, width)
             if col is not None:
                 result.codes[row, col] = RECYCLED
         lo = bisect.bisect_left(self._bad_ends, (t0, -2))
-        hi = bisect.bisect_right(self._bad_ends, (t1, math.inf))
+        hi = bisect.bisect_right(self._bad_ends, (min(t1, self.now), math.inf))
         for ended, instance in self._bad_ends[lo:hi]:
             col = column(ended, t0, t1, width)
             if col is not None and instance in rows:
@@ -276,6 +408,10 @@ class LanesView(ScrollView, can_focus=True):
         return key
 
     def _label_key(self, lane: int, cursor: bool) -> LabelKey:
+        sub = self._sub.get(lane)
+        if sub is not None:
+            status = "followed" if sub[1] == self.followed else "request"
+            return (lane, status, sub[1], cursor)
         if lane == QUEUE_LANE:
             return (lane, "queue", len(self.frame.queued) if self.frame else 0, cursor)
         state = self._states.get(lane)
@@ -301,8 +437,14 @@ class LanesView(ScrollView, can_focus=True):
             self.scroll_to(y=self.cursor - height + 1, animate=False)
 
     def action_select(self) -> None:
-        if self.cursor < len(self.lanes) and self.lanes[self.cursor] != QUEUE_LANE:
-            self.post_message(self.Selected(self.model, self.lanes[self.cursor]))
+        if self.cursor >= len(self.lanes):
+            return
+        lane = self.lanes[self.cursor]
+        sub = self._sub.get(lane)
+        if sub is not None:
+            self.post_message(self.Follow(self.model, sub[1]))
+        elif lane != QUEUE_LANE:
+            self.post_message(self.Selected(self.model, lane))
 
     def on_click(self, event: events.Click) -> None:
         row = event.y + self.scroll_offset.y

@@ -8,11 +8,12 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from lab.tui.raster import SpanArrays
-from lab.tui.widgets.lanes import ArrivalStrip, LanesView
+from lab.tui.widgets.lanes import ArrivalStrip, AxisRow, LanesView
 from lab.tui.widgets.meters import MetersView
 from lab.view import Frame, Timeline, state_at
 from lab.view.frame import FrameIndex
 from lab.view.legend import bill_label
+from lab.view.moments import Moment
 from models.run import ModelResult
 from models.scenario import PlatformModel
 
@@ -59,11 +60,14 @@ class ModelPanel(Vertical):
         self._platform: PlatformModel | None = None
         self._spans: SpanArrays | None = None
         self._frames: FrameIndex | None = None
-        self._parts: tuple[ArrivalStrip, LanesView, MetersView] | None = None
+        self._parts: tuple[ArrivalStrip, AxisRow, LanesView, MetersView] | None = None
+        self.moment: Moment | None = None
+        """The moment shown on this side, if the clock is on one of this model's."""
 
     def compose(self) -> ComposeResult:
         yield PanelTitle(self.model, classes="panel-title")
         yield ArrivalStrip()
+        yield AxisRow()
         yield LanesView(self.model, id=f"lanes-{self.model}")
         yield MetersView(id=f"meters-{self.model}")
 
@@ -87,7 +91,7 @@ class ModelPanel(Vertical):
         assert self._parts is not None and self.timeline is not None
         assert self._platform is not None
         timeline = self.timeline
-        arrivals, lanes, meters = self._parts
+        arrivals, _axis, lanes, meters = self._parts
         self.query_one(PanelTitle).set_wordings(panel_titles(self.model, self._platform))
         arrivals.set_timeline(timeline)
         lanes.set_timeline(timeline, self._spans)
@@ -97,19 +101,28 @@ class ModelPanel(Vertical):
     def on_mount(self) -> None:
         self._parts = (
             self.query_one(ArrivalStrip),
+            self.query_one(AxisRow),
             self.query_one(LanesView),
             self.query_one(MetersView),
         )
         if self.timeline is not None:
             self._apply_run()
 
-    def show(self, t: float, window: float) -> None:
+    def focus_on(self, moment: Moment | None) -> None:
+        """Mark ``moment`` (one of this model's) in the lanes, or nothing."""
+        self.moment = moment
+        if self._parts is not None:
+            self._parts[2].focus_moment(moment)
+
+    def show(self, t: float, t0: float, t1: float) -> None:
+        """Draw the window ``[t0, t1]`` as it stood at ``t`` (``t1 > t``: a held window, drawn
+        up to the clock)."""
         if self.timeline is None or self.result is None or self._parts is None:
             return
         frames = self._frames
         self.frame = frame = frames.at(t) if frames is not None else state_at(self.timeline, t)
-        t0 = t - window
-        arrivals, lanes, meters = self._parts
-        arrivals.show(t0, t)
-        lanes.show(frame, t0, t)
+        arrivals, axis, lanes, meters = self._parts
+        arrivals.show(t0, t1, t)
+        axis.show(t0, t1, t)
+        lanes.show(frame, t0, t1, t)
         meters.show(frame.meters, self.result.bill.total)

@@ -9,6 +9,8 @@ clock; everything drawn is a function of ``clock.t``. Screens bind the keys with
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -16,13 +18,32 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
 
-from lab.tui.clock import PlaybackClock
-from lab.tui.playback import Playback
+from lab.tui.clock import PlaybackClock, nearest_speed
+from lab.tui.playback import Playback, moment_view
 from lab.tui.widgets.clockbar import ClockBar, step_note
 from lab.tui.widgets.lanes import LanesView
 from lab.tui.widgets.panel import ModelPanel
+from lab.view.moments import MOMENT_KINDS, Moment, best_moment
+from lab.view.zoom import Window
 
 FPS = 20
+OPENING_WALL_S = 10.0
+"""Opening on a moment and playing, the clock crosses the moment's window in about this many
+wall seconds (the speed is picked for it)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Opening:
+    """Where a run opens: a moment (``kind``; ``"opening"``: the run's headline moment, a cold
+    start with its phases while requests overlap), or a time, zoom and speed; ``play`` or
+    paused. Lessons set one per step; ``lab tui --at KIND`` sets ``kind``."""
+
+    kind: str | None = None
+    model: str | None = None
+    t: float | None = None
+    width: float | None = None
+    speed: float | None = None
+    play: bool = False
 
 
 def player_bindings(priority: bool = True) -> list[BindingType]:
@@ -33,6 +54,11 @@ def player_bindings(priority: bool = True) -> list[BindingType]:
         Binding("minus", "slower", "slow", priority=priority),
         Binding("plus,equals_sign", "faster", "fast", key_display="+", priority=priority),
         Binding("r", "restart", "restart", priority=priority),
+        Binding("full_stop", "next_moment", "next", key_display=".", priority=priority),
+        Binding("comma", "previous_moment", "prev", key_display=",", priority=priority),
+        Binding("k", "moment_kind", "kind", priority=priority),
+        Binding("right_square_bracket", "zoom_in", "zoom", key_display="]", priority=priority),
+        Binding("left_square_bracket", "zoom_out", "zoom", key_display="[", priority=priority),
     ]
 
 
@@ -53,6 +79,12 @@ class Player(Vertical):
         self._timer: Timer | None = None
         self._last_tick = 0.0
         self._panels: list[ModelPanel] = []
+        self.opening: Opening | None = None
+        """Where the next first run opens (None: at 0, at the suggested speed)."""
+        self.kind = "cold_start"
+        """The moment kind the jump keys visit."""
+        self.moment: Moment | None = None
+        """The moment jumped to (while the clock is on it)."""
 
     def compose(self) -> ComposeResult:
         yield ClockBar(id="clock")
@@ -101,17 +133,120 @@ class Player(Vertical):
         self.clock.event_times = playback.event_times
         if first:
             self.clock.speed = playback.suggested_speed()
+            self.clock.width = playback.suggested_width()
+            self.clock.pinned = None
+            self.moment = None
             if self.screen.focused is None:
                 self.query(LanesView).first().focus()
-            if self.autoplay:
+            opened = self.opening is not None and self._open(playback, self.opening)
+            if not opened and self.autoplay:
                 self.play(True)
+        elif self.moment is not None:
+            self.note = self._moment_note(self.moment)
         self.clock.seek(self.clock.t)
+        self.redraw()
+
+    # --- moments and zoom ----------------------------------------------------------------
+
+    def _open(self, playback: Playback, opening: Opening) -> bool:
+        """Put the clock where ``opening`` says; False if it names nothing in this run."""
+        if opening.kind is not None:
+            if opening.kind == "opening":
+                moment = playback.opening()
+            else:
+                moment = best_moment(playback.moments, opening.kind, opening.model)
+            if moment is None:
+                return False
+            self.kind = moment.kind if opening.kind != "opening" else "cold_start"
+            self.show_moment(moment)
+            if opening.speed is not None:
+                self.clock.speed = opening.speed
+            elif opening.play:
+                pin = self.clock.pinned
+                self.clock.speed = nearest_speed((pin.width if pin else 1.0) / OPENING_WALL_S)
+            if opening.width is not None:
+                self.clock.width = opening.width
+                self.clock.pin(Window(max(0.0, self.clock.t - opening.width / 2), opening.width))
+            if opening.play and self.autoplay:
+                self.play(True)
+            return True
+        if opening.t is None and opening.width is None and opening.speed is None:
+            return False
+        if opening.speed is not None:
+            self.clock.speed = opening.speed
+        if opening.width is not None:
+            self.clock.width = opening.width
+        if opening.t is not None:
+            self.clock.seek(opening.t)
+            self.clock.pin(Window(max(0.0, opening.t - self.clock.width / 2), self.clock.width))
+        if opening.play and self.autoplay:
+            self.play(True)
+        return True
+
+    def show_moment(self, moment: Moment) -> None:
+        """Pause on ``moment``, zoomed so it fills the lanes; the clock bar says what it is."""
+        self.play(False)
+        window, at = moment_view(moment, self.clock.end_time)
+        self.clock.seek(at)
+        self.clock.pin(window)
+        self.moment = moment
+        self.note = self._moment_note(moment)
+        for panel in self._panels:
+            panel.focus_on(moment if panel.model == moment.model else None)
+        self.redraw()
+
+    def _moment_note(self, moment: Moment) -> str:
+        many = self.playback is not None and len(self.playback.models) > 1
+        return f"{moment.model} · {moment.describe()}" if many else moment.describe()
+
+    def jump(self, step: int) -> None:
+        """The next (``step`` 1) or previous (-1) moment of ``self.kind``."""
+        playback = self.playback
+        if playback is None:
+            return
+        moments = playback.moments
+        here = self.moment
+        order: Iterable[int]
+        if here is not None and here in moments:
+            i = moments.index(here)
+            order = range(i + 1, len(moments)) if step > 0 else range(i - 1, -1, -1)
+        else:
+            t = self.clock.t
+            order = (
+                (j for j in range(len(moments)) if moments[j].t > t)
+                if step > 0
+                else (j for j in range(len(moments) - 1, -1, -1) if moments[j].t < t)
+            )
+        found = next((moments[j] for j in order if moments[j].kind == self.kind), None)
+        if found is None:
+            words = MOMENT_KINDS.get(self.kind, self.kind)
+            self.app.notify(f"no {'later' if step > 0 else 'earlier'} {words} in this run")
+            return
+        self.show_moment(found)
+
+    def next_kind(self) -> None:
+        """Visit the next kind of moment this run has (cold start, cache hit, overlap...)."""
+        kinds = self.playback.kinds() if self.playback is not None else []
+        if not kinds:
+            return
+        i = kinds.index(self.kind) if self.kind in kinds else -1
+        self.kind = kinds[(i + 1) % len(kinds)]
+        if not self.clock.playing:
+            self.note = f"'.' jumps to the next {MOMENT_KINDS[self.kind]}, ',' to the previous"
+        self.app.notify(f"moments: {MOMENT_KINDS[self.kind]} (k: another kind)", timeout=3)
+        self.redraw()
+
+    def zoom(self, wider: bool) -> None:
+        if wider:
+            self.clock.zoom_out()
+        else:
+            self.clock.zoom_in()
         self.redraw()
 
     # --- the clock -----------------------------------------------------------------------
 
     def play(self, on: bool) -> None:
-        if on:
+        if on and self.moment is None:
             self.note = ""
         if on != self.clock.playing:
             self.clock.toggle()
@@ -134,20 +269,30 @@ class Player(Vertical):
     def seek(self, t: float) -> None:
         if t != self.clock.t:
             self.note = ""
+            self.moment = None
+            self.clock.pinned = None
         self.clock.seek(t)
         self.redraw()
 
     def redraw(self) -> None:
         if not self.is_mounted:
             return
-        self.query_one(ClockBar).show(self.clock, self.title, self.busy, self.note)
+        t0, t1 = self.clock.view()
+        if self.clock.pinned is None and self.moment is not None:
+            self.moment = None  # the clock has left the moment's window
+            self.note = ""
+            for panel in self._panels:
+                panel.focus_on(None)
+        pinned = self.clock.pinned is not None
+        self.query_one(ClockBar).show(self.clock, self.title, self.busy, self.note, pinned)
         if self.playback is None:
             return
         for panel in self._panels:
-            panel.show(self.clock.t, self.clock.window)
+            panel.show(self.clock.t, t0, t1)
 
     def step(self) -> None:
         self.play(False)
+        self.moment = None
         t = self.clock.step()
         self.note = step_note(self.playback.events_at(t)) if self.playback is not None else ""
         self.redraw()
@@ -162,6 +307,7 @@ class Player(Vertical):
 
     def restart(self) -> None:
         self.note = ""
+        self.moment = None
         self.clock.restart()
         self.redraw()
 
@@ -186,3 +332,18 @@ class PlayerKeys:
 
     def action_restart(self) -> None:
         self.player.restart()
+
+    def action_next_moment(self) -> None:
+        self.player.jump(1)
+
+    def action_previous_moment(self) -> None:
+        self.player.jump(-1)
+
+    def action_moment_kind(self) -> None:
+        self.player.next_kind()
+
+    def action_zoom_in(self) -> None:
+        self.player.zoom(wider=False)
+
+    def action_zoom_out(self) -> None:
+        self.player.zoom(wider=True)
