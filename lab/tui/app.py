@@ -41,8 +41,8 @@ class LabApp(App[None]):
     ) -> None:
         """``live=(requests, arrival speed-up)`` opens on live-runtime runs of ``scenario``;
         ``at``: a moment kind to open paused on, or ``"opening"`` (what `lab tui` passes): the
-        run's opening moment, a cold start with its phases while requests overlap, playing
-        slowly; None: the start of the run."""
+        run's opening moment, a cold start with its phases while requests overlap, paused;
+        None: the start of the run."""
         super().__init__()
         self._scenario = scenario
         self._at = at

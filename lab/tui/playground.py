@@ -32,7 +32,7 @@ __all__ = ["FPS", "PlaygroundScreen"]
 HINT = (
     "The same requests on each platform, side by side. Each row is an instance; time flows "
     "left to right up to the clock (▼). '.' and ',' jump between moments, k picks which kind, "
-    "[ and ] zoom; ? explains every mark, w opens what-if, l the guided lessons."
+    "\\[ and ] zoom; ? explains every mark, w opens what-if, l the guided lessons."
 )
 WIDE = 120
 """From this many columns the what-if panel is open from the start."""
@@ -60,8 +60,8 @@ class PlaygroundScreen(PlayerKeys, Screen[None]):
 
     def __init__(self, scenario: Scenario, autoplay: bool = True, at: str | None = None) -> None:
         """``at``: a moment kind to open paused on, or ``"opening"``: the run's opening moment
-        (a cold start with its phases while requests overlap), playing slowly (what `lab tui`
-        opens on); None: at the start, at the suggested speed."""
+        (a cold start with its phases while requests overlap; what `lab tui` opens on, paused
+        so the picture stays until space); None: at the start, at the suggested speed."""
         super().__init__(id="playground")
         self.base = scenario
         self.scenario = scenario
@@ -75,7 +75,7 @@ class PlaygroundScreen(PlayerKeys, Screen[None]):
         self.player.opening = (
             None
             if at is None
-            else Opening(kind="opening", play=True)
+            else Opening(kind="opening", play=False)
             if at == "opening"
             else Opening(kind=at, play=False)
         )

@@ -6,6 +6,7 @@ and after a step the line names the event stepped to instead of the title.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from textual.content import Content
@@ -103,6 +104,36 @@ def clock_text(
     return Content.assemble(*parts, *tail)
 
 
+MAX_NOTE_LINES = 2
+
+
+def clock_lines(
+    clock: PlaybackClock,
+    title: str,
+    busy: str = "",
+    note: str = "",
+    width: int | None = None,
+    held: bool = False,
+) -> tuple[Content, int]:
+    """The clock line, and when a note (a moment, a step) does not fit beside it, the note on
+    up to ``MAX_NOTE_LINES`` lines below it, wrapped at words; and how many lines in all."""
+    showing = bool(note) and (not clock.playing or held)
+    one = clock_text(clock, title, busy, note, width, held)
+    if not showing or width is None or one.cell_length <= width:
+        return one, 1
+    first = Content.assemble(*_clock_parts(clock, busy, 1), (f"  {title}", "dim"))
+    lines: list[str] = []
+    glued = re.sub(r"(\d) (ms|s|min|h)\b", "\\1\u00a0\\2", note)  # "30 ms" stays on one line
+    for word in ("→ " + glued).split(" "):
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    lines = lines[:MAX_NOTE_LINES]
+    body = [("\n" + line, "bold #f0c674" if i == 0 else "#f0c674") for i, line in enumerate(lines)]
+    return Content.assemble(first.truncate(width), *body), 1 + len(lines)
+
+
 def _clock_parts(clock: PlaybackClock, busy: str, level: int) -> Parts:
     parts: Parts = []
     if busy:
@@ -138,4 +169,8 @@ class ClockBar(Static):
         self, clock: PlaybackClock, title: str, busy: str = "", note: str = "", held: bool = False
     ) -> None:
         width = self.content_size.width or None
-        self.update(clock_text(clock, title, busy, note, width, held), layout=False)  # one line
+        content, lines = clock_lines(clock, title, busy, note, width, held)
+        resized = self.styles.height is None or self.styles.height.value != lines
+        if resized:
+            self.styles.height = lines
+        self.update(content, layout=resized)

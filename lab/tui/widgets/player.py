@@ -28,8 +28,8 @@ from lab.view.zoom import Window
 
 FPS = 20
 OPENING_WALL_S = 10.0
-"""Opening on a moment and playing, the clock crosses the moment's window in about this many
-wall seconds (the speed is picked for it)."""
+"""On a moment, the speed is set so that playing crosses its window in about this many wall
+seconds (a cold start plays at 0.05x, an hour of traffic at 500x)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,15 +50,15 @@ def player_bindings(priority: bool = True) -> list[BindingType]:
     """The player's keys; ``priority=False`` where a text field must get them first."""
     return [
         Binding("space", "toggle_play", "play", priority=priority),
-        Binding("s", "step", "step", priority=priority),
+        Binding("s", "step", "step", priority=priority, show=False),
         Binding("minus", "slower", "slow", priority=priority),
         Binding("plus,equals_sign", "faster", "fast", key_display="+", priority=priority),
-        Binding("r", "restart", "restart", priority=priority),
+        Binding("r", "restart", "restart", priority=priority, show=False),
         Binding("full_stop", "next_moment", "next", key_display=".", priority=priority),
-        Binding("comma", "previous_moment", "prev", key_display=",", priority=priority),
+        Binding("comma", "previous_moment", "prev", key_display=",", priority=priority, show=False),
         Binding("k", "moment_kind", "kind", priority=priority),
         Binding("right_square_bracket", "zoom_in", "zoom", key_display="]", priority=priority),
-        Binding("left_square_bracket", "zoom_out", "zoom", key_display="[", priority=priority),
+        Binding("left_square_bracket", "zoom_out", "out", key_display="[", priority=priority),
     ]
 
 
@@ -161,9 +161,6 @@ class Player(Vertical):
             self.show_moment(moment)
             if opening.speed is not None:
                 self.clock.speed = opening.speed
-            elif opening.play:
-                pin = self.clock.pinned
-                self.clock.speed = nearest_speed((pin.width if pin else 1.0) / OPENING_WALL_S)
             if opening.width is not None:
                 self.clock.width = opening.width
                 self.clock.pin(Window(max(0.0, self.clock.t - opening.width / 2), opening.width))
@@ -189,6 +186,7 @@ class Player(Vertical):
         window, at = moment_view(moment, self.clock.end_time)
         self.clock.seek(at)
         self.clock.pin(window)
+        self.clock.speed = nearest_speed(window.width / OPENING_WALL_S)  # space plays it slowly
         self.moment = moment
         self.note = self._moment_note(moment)
         for panel in self._panels:
