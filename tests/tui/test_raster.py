@@ -23,7 +23,7 @@ def test_cells_show_phases_then_the_main_work_then_idle() -> None:
     ]
     r = raster(spans, {7: 0}, 0.0, 10.0, 10)
     assert names(r.codes[0]) == [
-        "compile",  # provision and compile share cell 0: the later phase wins
+        "provision",  # provision and compile share cell 0: each phase keeps a mark of its own
         "compile",
         "io",
         "io",
