@@ -9,7 +9,8 @@ Modules (each has one job):
 * ``protocol``    length-prefixed JSON frames between the router and its instances
 * ``worker``      an instance process: cold-start phases, handlers, per-request CPU accounting
 * ``zygote``      a pre-forked process that forks new instances in a few milliseconds
-* ``upstream``    a loopback service that answers like a database and like a token stream
+* ``upstream``    a loopback HTTP service that answers like a database and a token stream
+* ``upstream_client`` the instances' side of it (h11, kept-alive connections, pooled)
 * ``procs``       starting instance processes (zygote fork or spawn), supervising the zygote
                   (restarts with backoff), and never leaking them
 * ``placement``   where a request goes (same rules as the simulator)
@@ -23,6 +24,6 @@ Modules (each has one job):
 * ``session``     the runtime on a background thread, events on queues, for front ends
 * ``calibration`` measuring this machine and turning the profile into scenario overrides
 
-Only the standard library is used in the processes that run instances, so they start fast;
-the router's HTTP is h11 (server) and httpx (``lab load``'s client).
+The processes that run instances use the standard library and h11 only, so they start fast;
+the router's HTTP is h11 (front door and upstream) and httpx (``lab load``'s client).
 """

@@ -141,7 +141,7 @@ async def load_model(
     """Reset ``model`` on the server, replay the workload, fetch and bill its events."""
     control = {"x-lab-model": model}
     async with client(target, concurrency + 1, timeout) as http:
-        reset = await http.post("/_lab/reset", headers=control)
+        reset = await http.post("/_lab/reset", headers=control, timeout=max(timeout, 60.0))
         if reset.status_code != 200:
             raise ValueError(f"the server refused model {model!r}: {reset.text[:200]}")
         specs = generate_requests(scenario, seed)

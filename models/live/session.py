@@ -93,6 +93,16 @@ class LiveSession:
     def url(self) -> str:
         return self.server.url
 
+    def status(self, timeout: float = 5.0) -> dict[str, Any]:
+        """What ``GET /_lab/status`` answers (each model's ``health`` included: launcher up,
+        restarting or failed; requests failed, timed out, rejected; crashes with their
+        stderr; cache evictions), read on the server's loop, from any thread."""
+
+        async def read() -> dict[str, Any]:
+            return self.server.status()
+
+        return asyncio.run_coroutine_threadsafe(read(), self._loop).result(timeout)
+
     # --- events --------------------------------------------------------------------------
 
     def _publish(self, model: str, event: Event) -> None:

@@ -1,14 +1,16 @@
-"""The upstream service handlers call: a database and an AI model, on loopback only.
+"""The upstream service handlers call: a database and an AI model, over HTTP on loopback only.
 
-A line protocol over TCP on 127.0.0.1, one command per line:
+The same HTTP/1.1 server as the front door (``httpserver``, on h11), with limits for a
+backend whose clients (the instances' connection pools) keep connections open for long::
 
-``PING``                 ->  ``PONG``                   (the client's handshake at module init)
-``DB <ms> [<jitter>]``   ->  a JSON row after ``ms`` (± uniform ``jitter``) milliseconds
-``TOKEN <ms>``           ->  the next token of a stream after ``ms`` (the handler pulls tokens)
-``STREAM <n> <ms>``      ->  ``n`` tokens pushed every ``ms``, then ``END`` (a model pushing)
+    GET /ping                ->  ``PONG``                  (the client's handshake at module init)
+    GET /db?ms=M[&jitter=J]  ->  a JSON row after M (± uniform J) milliseconds
+    GET /token?ms=M          ->  the next token of a stream after M (the handler pulls tokens)
+    GET /stream?n=N&ms=M     ->  N tokens pushed every M milliseconds, chunked (a model pushing)
 
 Waiting is real waiting on a socket: the handler's coroutine is suspended, holds no core, and
-other requests of the same instance run meanwhile.
+other requests of the same instance run meanwhile. The instances' side is
+``upstream_client.UpstreamConnection`` (h11 as the client, kept alive, pooled).
 """
 
 from __future__ import annotations
@@ -17,74 +19,67 @@ import asyncio
 import json
 import random
 
+from models.live.httpserver import HttpError, HttpLimits, HttpServer, Request, Response, Stream
+
 HOST = "127.0.0.1"
+LIMITS = HttpLimits(idle_timeout=24 * 3600.0, max_connections=100_000, header_timeout=60.0)
+"""Pooled connections sit idle as long as their instance is kept alive: no idle cut here."""
+
+
+def _ms(request: Request, name: str, default: str | None = None) -> float:
+    text = request.query.get(name, default)
+    try:
+        value = float(text) if text is not None else -1.0
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 3_600_000:
+        raise HttpError(400, f"{name} must be a number of milliseconds")
+    return value
 
 
 class Upstream:
     """The service; ``await start()`` binds an ephemeral loopback port."""
 
     def __init__(self, seed: int = 0) -> None:
-        self.server: asyncio.Server | None = None
+        self.http: HttpServer | None = None
         self.port = 0
         self.rng = random.Random(seed)
         self.served = 0
-        self._handlers: set[asyncio.Task[None]] = set()
 
     @property
     def address(self) -> tuple[str, int]:
         return (HOST, self.port)
 
     async def start(self) -> Upstream:
-        self.server = await asyncio.start_server(self._client, HOST, 0)
-        self.port = int(self.server.sockets[0].getsockname()[1])
+        self.http = HttpServer(self._answer, HOST, 0, LIMITS)
+        await self.http.start()
+        self.port = self.http.port
         return self
 
     async def close(self) -> None:
-        """Stop listening and end every connection's handler (no task is left pending)."""
-        if self.server is not None:
-            self.server.close()
-        for task in list(self._handlers):
-            task.cancel()
-        if self._handlers:
-            await asyncio.wait(list(self._handlers), timeout=2)
-        if self.server is not None:
-            await self.server.wait_closed()
+        if self.http is not None:
+            await self.http.close(grace=0.5)
 
-    async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        if task is not None:
-            self._handlers.add(task)
-        token = 0
-        try:
-            while line := await reader.readline():
-                verb, *args = line.decode().split()
-                self.served += 1
-                if verb == "PING":
-                    writer.write(b"PONG\n")
-                elif verb == "DB":
-                    ms = float(args[0])
-                    if len(args) > 1:
-                        ms = max(0.0, ms + self.rng.uniform(-1, 1) * float(args[1]))
-                    await asyncio.sleep(ms / 1000)
-                    row = {"id": self.served, "rows": 1, "ms": round(ms, 3)}
-                    writer.write(json.dumps(row).encode() + b"\n")
-                elif verb == "TOKEN":
-                    await asyncio.sleep(float(args[0]) / 1000)
-                    token += 1
-                    writer.write(f"token-{token}\n".encode())
-                elif verb == "STREAM":
-                    for i in range(int(args[0])):
-                        await asyncio.sleep(float(args[1]) / 1000)
-                        writer.write(f"token-{i + 1}\n".encode())
-                        await writer.drain()
-                    writer.write(b"END\n")
-                else:
-                    writer.write(b"ERR unknown command\n")
-                await writer.drain()
-        except (ConnectionError, ValueError, IndexError, UnicodeDecodeError):
-            pass
-        except asyncio.CancelledError:  # close(): the service is going away
-            pass
-        finally:
-            self._handlers.discard(task)
-            writer.close()
+    async def _answer(self, request: Request, stream: Stream) -> Response | None:
+        self.served += 1
+        path = request.path
+        if path == "/ping":
+            return Response(200, {"content-type": "text/plain"}, b"PONG")
+        if path == "/db":
+            ms = _ms(request, "ms")
+            if "jitter" in request.query:
+                ms = max(0.0, ms + self.rng.uniform(-1, 1) * _ms(request, "jitter"))
+            await asyncio.sleep(ms / 1000)
+            row = {"id": self.served, "rows": 1, "ms": round(ms, 3)}
+            return Response(200, {"content-type": "application/json"}, json.dumps(row).encode())
+        if path == "/token":
+            await asyncio.sleep(_ms(request, "ms") / 1000)
+            return Response(200, {"content-type": "text/plain"}, f"token-{self.served}".encode())
+        if path == "/stream":
+            count, ms = int(_ms(request, "n")), _ms(request, "ms")
+            stream.start(200, {"content-type": "text/plain"})
+            for i in range(count):
+                await asyncio.sleep(ms / 1000)
+                stream.write(f"token-{i + 1}\n".encode())
+            return None
+        raise HttpError(404, f"no upstream endpoint {path!r}")

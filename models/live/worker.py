@@ -11,7 +11,8 @@ monotonic clock, shared by every process on Linux):
 
 Then it serves requests (``req`` frames) concurrently on one asyncio loop, up to whatever the
 router sends it (1 for ``traditional``). A request's ``cpu`` segments really burn CPU through
-the bundle's code, its ``io`` segments really wait on the upstream service over a socket.
+the bundle's code, its ``io`` segments really wait on the upstream service over a socket (HTTP,
+a pooled kept-alive connection per request: ``upstream_client``).
 
 CPU is measured, not assumed: a task factory wraps every task's coroutine so each step (the
 stretch between two awaits) adds its ``time.thread_time()`` delta to the request that owns the
@@ -35,6 +36,7 @@ from typing import Any
 from models.live.bundles import PACKAGE_PREFIX, package_name
 from models.live.protocol import encode, read_frame
 from models.live.pycache import BytecodeStore, install
+from models.live.upstream_client import UpstreamConnection
 
 SLICE_S = 0.004
 """A cpu segment yields to the loop this often, so concurrent requests share the core."""
@@ -180,10 +182,9 @@ class Instance:
     async def module_init(self) -> None:
         self.send({"op": "phase", "edge": "start", "phase": "module_init", "t": monotonic()})
         c0 = thread_time()
-        reader, writer = await asyncio.open_connection(*self.upstream)  # create the client
-        writer.write(b"PING\n")
-        await reader.readline()
-        self.pool.put((reader, writer))
+        client = await UpstreamConnection.open(self.upstream)  # create the client
+        await client.get("/ping")
+        self.pool.put(client)
         burn(float(self.config.get("module_init_s", 0.0)), None)
         cpu = thread_time() - c0
         self.init_cpu += cpu
@@ -370,29 +371,27 @@ async def _cpu(seconds: float, module: Any) -> None:
             await asyncio.sleep(0)
 
 
-Connection = tuple[asyncio.StreamReader, asyncio.StreamWriter]
-
-
 class _Pool:
     """The instance's idle upstream connections (a database client's pool)."""
 
     def __init__(self, address: tuple[str, int], size: int = 64) -> None:
         self.address = address
         self.size = size
-        self.idle: list[Connection] = []
+        self.idle: list[UpstreamConnection] = []
 
-    async def get(self) -> Connection:
+    async def get(self) -> UpstreamConnection:
         while self.idle:
-            reader, writer = self.idle.pop()
-            if not writer.is_closing() and not reader.at_eof():
-                return reader, writer
-        return await asyncio.open_connection(*self.address)
+            conn = self.idle.pop()
+            if conn.reusable and not conn.reader.at_eof():
+                return conn
+            conn.close()
+        return await UpstreamConnection.open(self.address)
 
-    def put(self, conn: Connection) -> None:
-        if len(self.idle) < self.size and not conn[1].is_closing():
+    def put(self, conn: UpstreamConnection) -> None:
+        if len(self.idle) < self.size and conn.reusable:
             self.idle.append(conn)
-        else:
-            conn[1].close()
+        else:  # cut mid-exchange (max duration), or the pool is full
+            conn.close()
 
 
 class _Upstream:
@@ -400,27 +399,27 @@ class _Upstream:
 
     def __init__(self, pool: _Pool) -> None:
         self.pool = pool
-        self.conn: Connection | None = None
-        self.clean = True
+        self.conn: UpstreamConnection | None = None
 
     async def wait(self, seconds: float, after_flush: bool) -> None:
+        """One upstream call of ``seconds``: a streamed token after the flush, else a query."""
+        path = "/token" if after_flush else "/db"
+        target = f"{path}?ms={seconds * 1000:.3f}"
         if self.conn is None:
             self.conn = await self.pool.get()
-        reader, writer = self.conn
-        verb = "TOKEN" if after_flush else "DB"  # streamed tokens vs a database query
-        self.clean = False  # until the answer is read: a cut here leaves the line busy
-        writer.write(f"{verb} {seconds * 1000:.3f}\n".encode())
-        line = await reader.readline()
-        if not line:
-            raise ConnectionError("upstream closed the connection")
-        self.clean = True
+        reused = self.conn.used
+        try:
+            await self.conn.get(target)
+        except ConnectionError:
+            if not reused:
+                raise
+            self.conn.close()  # a pooled connection the server had closed: one fresh try
+            self.conn = await UpstreamConnection.open(self.pool.address)
+            await self.conn.get(target)
 
     def close(self) -> None:
         if self.conn is not None:
-            if self.clean:
-                self.pool.put(self.conn)
-            else:
-                self.conn[1].close()
+            self.pool.put(self.conn)
             self.conn = None
 
 

@@ -1,8 +1,9 @@
 """The zygote: a pre-forked process that forks new instances in a few milliseconds.
 
-It imports what every instance needs (asyncio, the worker, the standard-library modules the
-generated bundles use) once, freezes the heap (``gc.freeze()``) so forked children share those
-pages, and then waits for commands on stdin, one JSON object per line:
+It imports what every instance needs (asyncio, the worker and its upstream client, h11, the
+standard-library modules the generated bundles use) once, freezes the heap (``gc.freeze()``)
+so forked children share those pages, and then waits for commands on stdin, one JSON object
+per line:
 
     {"op": "fork", "config": {...}}   ->   {"op": "forked", "instance": N, "pid": P}
 

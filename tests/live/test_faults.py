@@ -431,3 +431,46 @@ def test_bad_port_is_a_clear_error() -> None:
     assert done.returncode == 2
     assert "--port" in done.stderr and "65535" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_lab_load_checks_its_own_result_and_exits_1_with_the_reason(tmp_path: Path) -> None:
+    scenario = tmp_path / "slow.toml"
+    scenario.write_text(SHUTDOWN.replace('io = "20ms"', 'io = "2s"'))
+    live, address = _start_live(scenario, "--grace", "0")
+    args = ["--target", f"http://{address}", "--requests", "4", "--speed", "0", "--timeout", "0.3"]
+    try:
+        load = subprocess.run(
+            [sys.executable, "-c", LAB, "load", str(scenario), *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        live.send_signal(signal.SIGINT)
+        live.communicate(timeout=30)
+    finally:
+        if live.poll() is None:
+            live.kill()
+            live.communicate()
+    assert load.returncode == 1, load.stderr
+    assert "4 requests got no answer (timeout)" in load.stderr
+    assert "no answer 4" in load.stdout and "Traceback" not in load.stderr
+
+
+def test_runtime_dirs_are_removed_and_stale_ones_swept(tmp_path: Path) -> None:
+    from models.live.rundir import RunDir, sweep_stale
+
+    alive = RunDir(tmp_path)
+    dead = tmp_path / "lab-live-dead"  # a run killed with SIGKILL: its lock is free
+    dead.mkdir()
+    (dead / ".lock").touch()
+    (dead / "router.sock").touch()
+    legacy = tmp_path / "lab-live-legacy"  # from before locks: nobody listens on its socket
+    legacy.mkdir()
+    (legacy / "router.sock").touch()
+    fresh = tmp_path / "lab-live-fresh"  # no lock yet, just made: left alone
+    fresh.mkdir()
+    swept = sweep_stale(tmp_path)
+    assert sorted(p.name for p in swept) == ["lab-live-dead", "lab-live-legacy"]
+    assert alive.path.exists() and fresh.exists()
+    alive.remove()
+    assert not alive.path.exists()

@@ -24,6 +24,9 @@ def test_session_streams_events_from_http_and_replays(options: LiveOptions) -> N
         outcomes = session.replay("fluid", speed=float("inf")).result(timeout=60)
         assert [o.status for o in outcomes] == ["ok"] * 5
         seen = list(session.iter_events(feed, timeout=0.5))
+        health = session.status()["health"]["fluid"]
+    assert health["healthy"] and health["requests"]["ok"] == 6
+    assert health["launcher"]["state"] == "up" and health["instances"]["crashed"] == 0
     kinds = [event.kind for _model, event in seen]
     assert {model for model, _ in seen} == {"fluid"}
     assert kinds[:3] == ["request_arrived", "instance_starting", "request_assigned"]
