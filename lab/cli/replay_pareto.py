@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from lab.cli.common import err, fail, out, progress_bar
 from lab.cli.replay import expected_functions
-from lab.cli.replay_report import CITATION
+from lab.cli.replay_report import CITATION, trace_time
 
 if TYPE_CHECKING:
     from models.replay import ReplaySpec
@@ -89,13 +89,13 @@ def _show(spec: ReplaySpec, points: list[PolicyPoint], start: float, end: float,
 
     calls = points[0].invocations if points else 0
     out.print(
-        f"[bold]keep-alive trade-off of {spec.trace}[/], {start / 3600:g}h-{end / 3600:g}h: "
+        f"[bold]keep-alive trade-off of {spec.trace}[/], {trace_time(start)}-{trace_time(end)}: "
         f"{apps:,} apps, {calls:,} invocations measured (Shahrad et al., ATC 2020: an app is "
         "one image in memory; a busy period starts cold when it is not loaded)",
         highlight=False,
     )
     table = Table(title="per policy: apps' cold-start % and wasted memory", title_justify="left")
-    for column in ("policy", "app cold % p50", "p75", "p90", "cold starts", "wasted h", "memory"):
+    for column in ("policy", "app cold % p50", "p75", "p90", "cold", "wasted h", "memory"):
         table.add_column(column, justify="left" if column == "policy" else "right")
     for p in points:
         table.add_row(

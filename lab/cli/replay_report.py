@@ -101,7 +101,8 @@ def _headline(result: ReplayResult) -> None:
     calls = totals[0].invocations if totals else 0
     window = ""
     if spec.start is not None or spec.end is not None:
-        window = f", {_hm(spec.start or 0.0)}-{_hm(spec.end) if spec.end is not None else 'end'}"
+        last = trace_time(spec.end) if spec.end is not None else "end"
+        window = f", {trace_time(spec.start or 0.0)}-{last}"
     out.print(
         f"[bold]replay of {spec.trace}[/]{window}: {len(functions):,} functions in "
         f"{len(apps):,} apps, {calls:,} invocations (seed {spec.seed}, cpu share "
@@ -111,7 +112,8 @@ def _headline(result: ReplayResult) -> None:
     )
 
 
-def _hm(seconds: float) -> str:
+def trace_time(seconds: float) -> str:
+    """``8h``, ``23h30``: a time of the trace, to the minute."""
     hours, rest = divmod(round(seconds), 3600)
     return f"{hours}h{rest // 60:02d}" if rest else f"{hours}h"
 
