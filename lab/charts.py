@@ -18,6 +18,7 @@ import pandas as pd
 
 from lab.format import money, percent, seconds
 from lab.view.legend import LEGEND, OUTCOMES, bill_label
+from lab.view.request_rows import REQUEST_KINDS, Slots, request_slots
 from lab.view.series import LaneBins, LatencyBin, LoadPoint, Mark
 from lab.view.sweep import BreakEven, SweepPoint
 from lab.view.timeline import QUEUE_LANE, Span
@@ -88,8 +89,6 @@ Row = dict[str, Any]
 _CONFIG = {"view": {"continuousWidth": 300, "continuousHeight": 300}}
 """Altair's default view config, kept so the charts render exactly as they did."""
 
-BRUSH = "time_brush"
-"""The interval on time that links the overview charts of a run."""
 _LOAD_VIEW = "overview_load"
 """The view that carries the brush."""
 
@@ -168,12 +167,13 @@ def _instance_timeline(
     title: str,
     datasets: dict[str, list[Row]],
     width: int,
+    domain: tuple[float, float],
 ) -> Spec:
     """One row per instance: what it mostly did in each time bin, plus every cold-start phase
     (exact rectangles, visible when zoomed) and every code load (dots: compile or cache hit).
     The time axis follows the brush."""
     order = [_lane_label(lane) for lane in bins.lanes]
-    x = {"scale": {"domain": {"param": BRUSH}}}
+    x = {"scale": {"domain": list(domain), "nice": False, "zero": False}}
     y = _channel(
         "instance",
         "nominal",
@@ -187,7 +187,7 @@ def _instance_timeline(
     phase_tips = [_tip("instance"), _tip("activity"), _tip("chunk"), _tip("ms", "quantitative")]
     activity = {
         "data": _data(datasets, lane_rows(bins)),
-        "mark": {"type": "rect"},
+        "mark": {"type": "rect", "clip": True},
         "encoding": {
             "color": _channel(
                 "activity",
@@ -211,7 +211,7 @@ def _instance_timeline(
     }
     phase_layer = {
         "data": phases,
-        "mark": {"type": "rect"},
+        "mark": {"type": "rect", "clip": True},
         "encoding": {
             "color": colour,
             "tooltip": phase_tips,
@@ -223,7 +223,7 @@ def _instance_timeline(
     size = max(8.0, min(30.0, (height / max(len(order), 1)) ** 2))
     loads = {
         "data": phases,
-        "mark": {"type": "point", "filled": True, "shape": "diamond", "size": size},
+        "mark": {"type": "point", "filled": True, "shape": "diamond", "size": size, "clip": True},
         "encoding": {
             "color": colour,
             "tooltip": phase_tips,
@@ -261,12 +261,15 @@ def load_rows(series: Mapping[str, Sequence[LoadPoint]]) -> list[Row]:
 
 
 def _load_chart(
-    series: Mapping[str, Sequence[LoadPoint]], datasets: dict[str, list[Row]], width: int
+    series: Mapping[str, Sequence[LoadPoint]],
+    datasets: dict[str, list[Row]],
+    width: int,
+    shown: tuple[float, float] | None = None,
 ) -> Spec:
-    """Instances alive and requests in flight over time (peak per bin), one colour per model;
-    drag on it to zoom the instance timelines above."""
+    """Instances alive and requests in flight over the whole run (peak per bin), one colour
+    per model; the range the timelines above show is shaded."""
     models = list(series)
-    return {
+    lines = {
         "data": _data(datasets, load_rows(series)),
         "mark": {"type": "line", "interpolate": "step-after"},
         "encoding": {
@@ -287,9 +290,29 @@ def _load_chart(
             "x": _channel("t", "quantitative", title="time (s)"),
             "y": _channel("value", "quantitative", title="count (peak)"),
         },
+    }
+    layers: list[Spec] = [lines]
+    if shown is not None:
+        layers.insert(
+            0,
+            {
+                "data": _data(datasets, [{"from": shown[0], "to": shown[1]}]),
+                "mark": {"type": "rect", "color": "#f2c14e", "opacity": 0.35},
+                "encoding": {
+                    "x": _channel("from", "quantitative"),
+                    "x2": {"field": "to"},
+                    "tooltip": [
+                        _tip("from", "quantitative", format=",.1f", title="shown from (s)"),
+                        _tip("to", "quantitative", format=",.1f", title="to (s)"),
+                    ],
+                },
+            },
+        )
+    return {
+        "layer": layers,
         "height": 150,
         "name": _LOAD_VIEW,
-        "title": "Instances and concurrency over time (drag to zoom the timelines)",
+        "title": "Instances and requests in flight, whole run (shaded: the time shown above)",
         "width": width,
     }
 
@@ -298,23 +321,24 @@ def run_overview(
     lanes: Mapping[str, tuple[LaneBins, Sequence[Mark]]],
     series: Mapping[str, Sequence[LoadPoint]],
     width: int = FULL_WIDTH,
+    domain: tuple[float, float] | None = None,
 ) -> Spec:
-    """The linked figure: an instance timeline per model above the load chart, which carries
-    the brush that zooms them all. The timelines share one time axis (so the same instant is
-    at the same place in both) and one activity legend, drawn under them."""
+    """An instance timeline per model above the load chart of the whole run. The timelines
+    share one explicit time axis, ``domain`` (the whole run by default), so the same instant is
+    at the same place in both; zooming is done by the page, which bins the range it shows
+    again (``lab.view.series.lane_bins``), so seconds show phases, not one flat bin."""
+    if domain is None:
+        ends = [b.end for bins, _m in lanes.values() for b in bins.bins]
+        ends += [p.t for points in series.values() for p in points]
+        domain = (0.0, max(ends, default=1.0))
     datasets: dict[str, list[Row]] = {}
     timelines = [
-        _instance_timeline(bins, marks, f"{model}: instances", datasets, width)
+        _instance_timeline(bins, marks, f"{model}: instances", datasets, width, domain)
         for model, (bins, marks) in lanes.items()
     ]
-    load = _load_chart(series, datasets, width)
-    brush = {"name": BRUSH, "select": {"type": "interval", "encodings": ["x"]}}
+    load = _load_chart(series, datasets, width, domain)
     return _top(
-        {
-            "vconcat": [*timelines, load],
-            "params": [{**brush, "views": [_LOAD_VIEW]}],
-            "resolve": {"legend": {"color": "independent"}},
-        },
+        {"vconcat": [*timelines, load], "resolve": {"legend": {"color": "independent"}}},
         datasets,
     )
 
@@ -431,29 +455,37 @@ def bill_chart(
 # --- a replay window --------------------------------------------------------------------
 
 
-def window_frame(spans: Sequence[Span], t0: float, t1: float, cursor: float) -> pd.DataFrame:
-    """Spans clipped to what has happened by ``cursor`` inside ``[t0, t1]``."""
-    rows = []
+WIDE_KINDS = [k for k in LEGEND if k not in REQUEST_KINDS]
+"""Spans that belong to the instance (cold-start phases, idle, queue) and fill its band."""
+ROW_PX = 7
+"""Height of one request's row inside an instance's band."""
+
+
+def request_rows(
+    spans: Sequence[Span], t0: float, t1: float, cursor: float | None = None
+) -> tuple[list[Row], Slots]:
+    """Spans clipped to ``[t0, t1]`` (and to what has happened by ``cursor``), each request's
+    work on its own slot of its instance (``lab.view.request_rows``)."""
+    slots = request_slots(spans)
+    end = t1 if cursor is None else min(t1, cursor)
+    rows: list[Row] = []
     for s in spans:
-        a, b = max(s.start, t0), min(s.end, t1, cursor)
-        if b < a or s.start > cursor:
+        a, b = max(s.start, t0), min(s.end, end)
+        if b < a or s.start > end:
             continue
+        mine = s.request is not None and s.kind in REQUEST_KINDS
         rows.append(
-            (
-                _lane_label(s.lane),
-                a,
-                b,
-                LEGEND[s.kind].label,
-                -1 if s.request is None else s.request,
-                s.detail,
-                s.end > cursor,
-            )
+            {
+                "instance": _lane_label(s.lane),
+                "slot": slots.of.get((s.lane, s.request), 0) if mine else -1,
+                "start": a,
+                "end": b,
+                "activity": LEGEND[s.kind].label,
+                "request": -1 if s.request is None else s.request,
+                "detail": s.detail,
+            }
         )
-    # I/O under CPU, so a computing request shows on top of its neighbours' waits
-    rows.sort(key=lambda r: r[3] == LEGEND["cpu"].label)
-    return pd.DataFrame(
-        rows, columns=["instance", "start", "end", "activity", "request", "detail", "running"]
-    )
+    return rows, slots
 
 
 def replay_chart(
@@ -461,38 +493,93 @@ def replay_chart(
     lanes: Sequence[int],
     t0: float,
     t1: float,
-    cursor: float,
+    cursor: float | None,
     title: str,
-    width: int = FULL_WIDTH,
-) -> alt.LayerChart:
-    """The run as it stood at ``cursor``: exact spans in the window, a rule at the cursor."""
-    frame = window_frame(spans, t0, t1, cursor)
-    if len(frame) > MAX_MARKS:  # keep the browser responsive on very dense windows
-        frame = frame.iloc[-MAX_MARKS:]
+    follow: int | None = None,
+) -> Spec:
+    """Exact spans in ``[t0, t1]``: one band per instance, and inside it one thin row per
+    request it served at the same time (its CPU slivers and I/O waits side by side); cold-start
+    phases and idle time fill the whole band. A red rule at ``cursor`` (the run as it stood
+    then), and the followed request outlined."""
+    rows, slots = request_rows(spans, t0, t1, cursor)
+    if len(rows) > MAX_MARKS:  # keep the browser responsive on very dense windows
+        rows = rows[-MAX_MARKS:]
     order = [_lane_label(lane) for lane in lanes]
-    x = alt.X("start:Q", title="time (s)", scale=alt.Scale(domain=[t0, t1], nice=False))
-    y = alt.Y("instance:N", sort=order, title=None)
-    spans_layer = (
-        alt.Chart(frame)
-        .mark_rect(opacity=0.85)
-        .encode(
-            x=x,
-            x2=alt.X2("end:Q"),
-            y=y,
-            color=alt.Color("activity:N", scale=_kind_scale(), title="activity", legend=_legend(3)),
-            tooltip=_tips("instance:N", "activity:N", "request:Q", "detail:N"),
-        )
+    depth = max((slots.depth.get(lane, 1) for lane in lanes), default=1)
+    datasets: dict[str, list[Row]] = {}
+    data = _data(datasets, rows)
+    x = _channel("start", "quantitative", scale={"domain": [t0, t1], "nice": False, "zero": False})
+    y = _channel("instance", "nominal", sort=order, title=None, axis={"labelLimit": 90})
+    colour = _channel(
+        "activity", "nominal", scale=_kinds_scale(), title="activity", legend=_legend_spec(3)
     )
-    cursor_layer = (
-        alt.Chart(pd.DataFrame({"t": [cursor], "label": [seconds(cursor)]}))
-        .mark_rule(color="#d62728", strokeWidth=2)
-        .encode(
-            x=alt.X("t:Q", scale=alt.Scale(domain=[t0, t1], nice=False)),
-            tooltip=_tips("label:N"),
+    tips = [_tip("instance"), _tip("activity"), _tip("request", "quantitative"), _tip("detail")]
+    wide = {
+        "data": data,
+        "transform": [{"filter": "datum.slot < 0"}],
+        "mark": {"type": "rect", "opacity": 0.85, "clip": True},
+        "encoding": {
+            "x": {**x, "title": "time (s)"},
+            "x2": {"field": "end"},
+            "y": y,
+            "color": colour,
+            "tooltip": tips,
+        },
+    }
+    per_request = {
+        "data": data,
+        "transform": [{"filter": "datum.slot >= 0"}],
+        "mark": {"type": "rect", "clip": True},
+        "encoding": {
+            "x": x,
+            "x2": {"field": "end"},
+            "y": y,
+            "yOffset": _channel(
+                "slot", "ordinal", scale={"domain": list(range(depth)), "paddingInner": 0.15}
+            ),
+            "color": colour,
+            "tooltip": tips,
+        },
+    }
+    layers: list[Spec] = [wide, per_request]
+    if follow is not None:
+        layers.append(
+            {
+                **per_request,
+                "transform": [{"filter": f"datum.request == {int(follow)}"}],
+                "mark": {
+                    "type": "rect",
+                    "clip": True,
+                    "fill": None,
+                    "stroke": "#111111",
+                    "strokeWidth": 1.5,
+                },
+            }
         )
-    )
-    height = max(60, min(22 * max(len(order), 1), 440))
-    return alt.layer(spans_layer, cursor_layer).properties(title=title, width=width, height=height)
+        layers.append(
+            {
+                **wide,
+                "transform": [{"filter": f"datum.request == {int(follow)} && datum.slot < 0"}],
+                "mark": {
+                    "type": "rect",
+                    "clip": True,
+                    "fill": None,
+                    "stroke": "#111111",
+                    "strokeWidth": 1.5,
+                },
+            }
+        )
+    if cursor is not None and t0 <= cursor <= t1:
+        layers.append(
+            {
+                "data": _data(datasets, [{"t": cursor, "label": seconds(cursor)}]),
+                "mark": {"type": "rule", "color": "#d62728", "strokeWidth": 2},
+                "encoding": {"x": _channel("t", "quantitative"), "tooltip": [_tip("label")]},
+            }
+        )
+    band = max(depth * ROW_PX + 6, 18)
+    height = max(60, min(band * max(len(order), 1), 560))
+    return _top({"vconcat": [{"layer": layers, "title": title, "height": height}]}, datasets)
 
 
 # --- the bill calculator ----------------------------------------------------------------

@@ -123,7 +123,7 @@ def run(scenario: Scenario) -> RunResult:
     return simulate(scenario, models=COMPARED)
 
 
-@st.cache_resource(max_entries=2, hash_funcs=HASH_FUNCS, show_spinner=False)
+@st.cache_resource(max_entries=4, hash_funcs=HASH_FUNCS, show_spinner=False)
 def replay_timeline(scenario: Scenario, model: str) -> Timeline:
     """A model's run laid out for replay, with its running meters (which need its events:
     simulated here, only the model replayed). Few entries: a 10,000-request streaming run
@@ -191,10 +191,17 @@ def chart_specs(view: PlaygroundView) -> dict[str, dict[str, Any]]:
     }
 
 
+@st.cache_resource(max_entries=4, hash_funcs=HASH_FUNCS, show_spinner=False)
+def laid_out(scenario: Scenario) -> tuple[RunResult, dict[str, Timeline]]:
+    """Both models simulated and laid out side by side (``lab.web.side_by_side``), kept (read
+    only) so a zoom into the Playground's timelines bins its range without simulating again."""
+    return run_laid_out(scenario, COMPARED)
+
+
 @st.cache_data(max_entries=16, hash_funcs=HASH_FUNCS, show_spinner=False)
 def playground_view(scenario: Scenario) -> PlaygroundView:
-    """Both models simulated and laid out side by side (``lab.web.side_by_side``), aggregated."""
-    return aggregate(*run_laid_out(scenario, COMPARED))
+    """What the Playground draws of both models' runs, aggregated."""
+    return aggregate(*laid_out(scenario))
 
 
 @st.cache_data(max_entries=16, hash_funcs=HASH_FUNCS, show_spinner=False)

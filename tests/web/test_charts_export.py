@@ -62,7 +62,14 @@ def test_whole_run_charts_are_valid_vega_lite(run) -> None:
         names = [layer["data"]["name"] for layer in _layers(spec) if "data" in layer]
         assert set(names) <= set(spec["datasets"])
     overview = specs["overview"]
-    assert overview["params"][0]["views"] == [overview["vconcat"][-1]["name"]]
+    # one explicit time axis for every timeline (the whole run): the same instant at the
+    # same place in both
+    domains = [
+        layer["encoding"]["x"]["scale"]["domain"]
+        for view in overview["vconcat"][:-1]
+        for layer in view["layer"]
+    ]
+    assert len({tuple(d) for d in domains}) == 1 and domains[0][0] == 0.0
     # a dataset is named after its rows: other rows, another name (never taken for the old
     # one with rows added)
     _result, timelines = run
@@ -94,13 +101,20 @@ def test_replay_chart_clips_spans_to_the_cursor(run) -> None:
     _result, timelines = run
     timeline = timelines["fluid"]
     spans = timeline.spans_between(100.0, 130.0)
-    frame = charts.window_frame(spans, 100.0, 160.0, 130.0)
-    assert frame["end"].max() <= 130.0 and frame["start"].min() >= 100.0
-    assert frame["running"].any()  # requests still going at the cursor are cut there
-    chart = charts.replay_chart(spans, [0], 100.0, 160.0, 130.0, "fluid")
-    spec = chart.to_dict()
-    assert spec["layer"][1]["mark"]["type"] == "rule"
-    assert spec["layer"][0]["encoding"]["x"]["scale"]["domain"] == [100.0, 160.0]
+    rows, _slots = charts.request_rows(spans, 100.0, 160.0, 130.0)
+    assert max(r["end"] for r in rows) <= 130.0 and min(r["start"] for r in rows) >= 100.0
+    assert any(s.end > 130.0 for s in spans)  # requests still going at the cursor are cut there
+    spec = charts.replay_chart(spans, [0], 100.0, 160.0, 130.0, "fluid")
+    alt.VConcatChart.from_dict(spec)  # valid Vega-Lite
+    layers = spec["vconcat"][0]["layer"]
+    assert layers[-1]["mark"]["type"] == "rule"
+    assert layers[0]["encoding"]["x"]["scale"]["domain"] == [100.0, 160.0]
+    # overlapping requests on one instance never share a row
+    for a in rows:
+        for b in rows:
+            same_row = a["instance"] == b["instance"] and a["slot"] == b["slot"] >= 0
+            if same_row and a["request"] != b["request"]:
+                assert a["end"] <= b["start"] + 1e-9 or b["end"] <= a["start"] + 1e-9
 
 
 def test_latency_and_bill_charts_use_the_runs_numbers(run) -> None:

@@ -9,6 +9,7 @@ import yaml
 
 from lab.format import count, duration_ms, money, percent
 from lab.view import build_timeline, state_at
+from lab.view.legend import LEGEND
 from lab.view.sweep import MONTH_S, break_even, cpu_share_sweep, monthly_costs
 from lab.view.whatif import read_knobs, with_compared_models
 from lab.web.scenarios import scenario_text
@@ -16,7 +17,14 @@ from models.loading import DEFAULT_SCENARIO, MAX_SCENARIO_BYTES, builtin_scenari
 from models.prices import price_preset
 from models.run import simulate
 from tests.helpers import make_scenario
-from tests.web.conftest import chart_specs, encodings, headlines, metrics, open_page
+from tests.web.conftest import (
+    chart_datasets,
+    chart_specs,
+    encodings,
+    headlines,
+    metrics,
+    open_page,
+)
 
 
 @pytest.fixture(scope="module")
@@ -91,14 +99,15 @@ def test_replay_cursor_never_goes_back_while_playing(app) -> None:
 
 def test_replay_meters_are_the_frame_at_the_cursor(app, default) -> None:
     open_page(app, "replay")
-    assert metrics(app)["p50 / p99 so far"] == "– / –"  # nothing has completed at 0 s
+    assert (metrics(app)["p50 so far"], metrics(app)["p99 so far"]) == ("–", "–")  # none done
     app.slider(key="replay.time").set_value(5000.0).run()
     timeline = build_timeline(simulate(default).models["traditional"])
     frame = state_at(timeline, 5000.0)
     shown = metrics(app)
     assert frame.meters.has_latency
-    assert shown["p50 / p99 so far"] == (
-        f"{duration_ms(frame.meters.latency_p50_ms)} / {duration_ms(frame.meters.latency_p99_ms)}"
+    assert (shown["p50 so far"], shown["p99 so far"]) == (
+        duration_ms(frame.meters.latency_p50_ms),
+        duration_ms(frame.meters.latency_p99_ms),
     )
     assert shown["instances alive"] == count(len(frame.lanes))
     assert shown["requests in flight"] == count(frame.in_flight)
@@ -107,9 +116,49 @@ def test_replay_meters_are_the_frame_at_the_cursor(app, default) -> None:
     assert shown["arrived / done"] == (
         f"{count(frame.counts['arrived'])} / {count(frame.counts['completed'])}"
     )
-    app.radio(key="replay.model").set_value("fluid").run()  # another run: back to the start
-    assert app.session_state["replay.cursor"] == 0.0
+    # one cursor for both models: switching model keeps the time, and shows fluid at it
+    app.radio(key="replay.model").set_value("fluid").run()
+    assert app.session_state["replay.cursor"] == 5000.0
+    fluid = state_at(build_timeline(simulate(default).models["fluid"]), 5000.0)
+    assert metrics(app)["instances alive"] == count(len(fluid.lanes))
+    assert metrics(app)["bill so far"] == money(fluid.meters.bill_total)
+    app.radio(key="replay.model").set_value("both").run()
+    assert app.session_state["replay.cursor"] == 5000.0
+    assert len(chart_specs(app)) == 2  # both models, at the same instant
     assert not app.exception
+
+
+def test_replay_peak_overlap_shows_every_request_in_flight_on_its_own_row(app) -> None:
+    """The moment button puts the cursor at the peak; each request then in flight on the
+    instance has its own row (slot), so none hides behind another."""
+    open_page(app, "replay")
+    app.radio(key="replay.model").set_value("fluid").run()
+    app.button(key="replay.moment.peak").click().run()
+    assert not app.exception
+    cursor = app.session_state["replay.cursor"]
+    assert cursor > 0.0
+    in_flight = int(metrics(app)["requests in flight"])
+    assert in_flight >= 5
+    assert "holds" in app.info[0].value
+    rows = [r for rows in chart_datasets(app, 0).values() for r in rows if "slot" in r]
+    at_cursor = {
+        (r["request"], r["slot"])
+        for r in rows
+        if r["slot"] >= 0 and r["start"] <= cursor and r["end"] >= cursor - 1e-6
+    }
+    assert len({slot for _r, slot in at_cursor}) >= in_flight
+    assert len({request for request, _s in at_cursor}) >= in_flight
+
+
+def test_replay_next_cold_start_stops_on_its_phases(app) -> None:
+    open_page(app, "replay")
+    app.button(key="replay.moment.cold").click().run()
+    assert not app.exception
+    assert app.session_state["replay.window"] <= 1.0  # zoomed so the phases fill the view
+    kinds = {
+        r["activity"] for rows in chart_datasets(app, 0).values() for r in rows if "activity" in r
+    }
+    assert {LEGEND[k].label for k in ("provision", "runtime_init", "module_init")} <= kinds
 
 
 # --- bill calculator --------------------------------------------------------------------

@@ -116,14 +116,17 @@ def test_charts_carry_the_expected_fields_and_legend_colours(app) -> None:
         ("stroke", "model"),
         ("strokeDash", "measure"),
     } <= encodings(overview)
-    # linked: the load chart's brush sets the time domain of both instance timelines, which
-    # share one time axis (the same instant at the same place in both)
-    assert [p["name"] for p in overview["params"]] == ["time_brush"]
+    # both instance timelines share one explicit time axis (the same instant at the same
+    # place in both)
+    assert "params" not in overview  # zoom is the page's: it bins the range shown again
     *timelines, load = overview["vconcat"]  # flat: Streamlit fits each row to the page width
     assert [view["title"] for view in timelines] == ["traditional: instances", "fluid: instances"]
-    for view in timelines:
-        for layer in view["layer"]:
-            assert layer["encoding"]["x"]["scale"] == {"domain": {"param": "time_brush"}}
+    domains = {
+        tuple(layer["encoding"]["x"]["scale"]["domain"])
+        for view in timelines
+        for layer in view["layer"]
+    }
+    assert len(domains) == 1 and next(iter(domains))[0] == 0.0
     # every legend under its chart, none beside it (they were cut off at 1400 px)
     legends = [
         enc["legend"]
@@ -194,3 +197,26 @@ def test_every_number_can_be_downloaded(app) -> None:
     labels = [b.label for b in app.get("download_button")]
     assert labels.count("PNG") == 3 and labels.count("SVG") == 3
     assert "CSV (all numbers)" in labels and "CSV (as shown)" in labels
+
+
+def test_moments_zoom_both_timelines_to_one_range_drawn_again_for_it(app) -> None:
+    """A moment button moves the shared time range; the timelines of that range are drawn
+    again: at a cold start's scale, exact, each request on its own row, with every phase."""
+    app.button(key="playground.moment.cold").click().run()
+    assert not app.exception
+    t0, t1 = app.session_state["playground.range"]
+    assert 0.0 < t1 - t0 < 5.0
+    assert "starts cold" in app.info[0].value
+    specs = chart_specs(app)
+    titles = [s["vconcat"][0].get("title", "") for s in specs[:2]]
+    assert all("a row per request" in t for t in titles), titles
+    for spec in specs[:2]:  # the same range in both models
+        assert spec["vconcat"][0]["layer"][0]["encoding"]["x"]["scale"]["domain"] == [t0, t1]
+    rows = [r for rows in chart_datasets(app, 0).values() for r in rows]
+    kinds = {r["activity"] for r in rows if "activity" in r}
+    assert {LEGEND[k].label for k in ("provision", "runtime_init", "module_init")} <= kinds
+    app.button(key="playground.moment.peak").click().run()
+    assert "holds" in app.info[0].value
+    app.button(key="playground.whole").click().run()
+    assert app.session_state["playground.range"][0] == 0.0
+    assert len(chart_specs(app)) == 3  # the cached whole-run overview again

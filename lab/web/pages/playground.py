@@ -11,7 +11,7 @@ import streamlit as st
 
 from lab.report_rows import comparison_rows
 from lab.view.whatif import read_knobs
-from lab.web import state
+from lab.web import state, timeview
 from lab.web.controls import (
     changed_line,
     chart_with_downloads,
@@ -67,10 +67,22 @@ with st.expander("Every number, side by side"):
 
 st.subheader("The run, instance by instance")
 st.caption(
-    "One row per instance. Colour: what it mostly did in each time bin; diamonds: code loads "
-    "(red: compiled, green: bytecode-cache hit). Drag across the bottom chart to zoom in."
+    "One band per instance, both models on one time axis. Colour: what it mostly did in each "
+    "time bin; diamonds: code loads (red: compiled, green: bytecode-cache hit). Zoom in (the "
+    "slider, or a moment below) and the bins are drawn again for the time shown; at a few "
+    "seconds every request gets its own thin row inside its instance."
 )
-chart_with_downloads(specs["timeline"], f"{scenario.name}-timeline", "playground.timeline")
+requests = int(max(s["requests"]["total"] for s in view.summaries.values()))
+t0, t1 = timeview.controls(scenario, view.end_time, requests)
+if t0 <= 0.0 and t1 >= view.end_time - 1e-9:
+    chart_with_downloads(specs["timeline"], f"{scenario.name}-timeline", "playground.timeline")
+else:
+    with st.spinner("Drawing the time shown…"):
+        drawn = timeview.zoomed(scenario, t0, t1)
+    for model, spec in drawn:
+        chart_with_downloads(
+            spec, f"{scenario.name}-{model}-{t0:.0f}-{t1:.0f}s", f"playground.zoom.{model}"
+        )
 hidden = {m: bins.hidden_lanes for m, (bins, _marks) in view.lanes.items() if bins.hidden_lanes}
 if hidden:
     st.caption(
