@@ -56,7 +56,10 @@ def _spec(source: Path | None, overrides: dict[str, Any]) -> ReplaySpec:
 def replay_command(
     trace: Annotated[
         str | None,
-        typer.Argument(help="A 2019 trace directory or a 2021 invocations CSV."),
+        typer.Argument(
+            help="A 2019 trace directory (a day, a window of minute columns, or day files "
+            "d01..d14 read as one trace) or a 2021 invocations CSV."
+        ),
     ] = None,
     spec_file: Annotated[
         Path | None, typer.Option("--spec", help="A replay spec (.toml/.yaml/.json).")
@@ -71,7 +74,9 @@ def replay_command(
     cpu_share: Annotated[
         float | None, typer.Option(help="Share of each duration on a core (default 0.5).")
     ] = None,
-    hours: Annotated[float | None, typer.Option(help="Replay only the first N hours.")] = None,
+    hours: Annotated[
+        float | None, typer.Option(help="Replay only N hours (from --from, if given).")
+    ] = None,
     start: Annotated[
         str | None,
         typer.Option(
