@@ -62,6 +62,8 @@ def pareto_command(
             if progress is not None and sweeping is not None
             else None,
         )
+    if not any(p.invocations for p in points):
+        raise fail(f"{spec.trace}: no invocations to measure between --from and --to")
     verdict = frontier_check(points)
     rows = [p.row() for p in points]
     written: list[Path] = []

@@ -104,3 +104,9 @@ def test_pareto_prints_the_verdict_and_writes_the_figure(tmp_path: Path) -> None
     assert points["fixed-10min"]["normalised_memory"] == 1.0
     assert points["fixed-10min"]["cold_pct_p75"] == 100.0
     assert "fixed-10min" in data["verdict"]["hybrid-4h"]["dominates"]
+
+
+def test_pareto_on_an_empty_window_says_so(tmp_path: Path) -> None:
+    trace = str(write_2021(tmp_path / "t.csv", [("A", "a1", 10.0, 1.0), ("A", "a1", 20.0, 1.0)]))
+    result = runner.invoke(app, ["replay", trace, "--pareto", "--from", "1h"])
+    assert result.exit_code == 2 and "no invocations to measure" in result.stderr
