@@ -10,6 +10,13 @@ Billed time: a request is billed from its assignment (or, if its instance was st
 from the first cold-start phase the platform bills, ``PlatformModel.billed_phases``) until its
 last work ends, waitUntil work included. Provisioned memory (Fluid) is billed while at least one
 request is in flight on an instance, clipped the same way.
+
+``cpu_efficiency`` is defined the same way for every model: active CPU (request segments plus
+billed cold-start phases) over the time the model bills. Wall-clock billing (traditional) bills
+the summed request durations; active-CPU billing (Fluid) bills instance active time, the
+instance-seconds with at least one request in flight (``provisioned_s``). So it reads "what
+share of the billed time was spent on a core" on both, and overlapping requests on one Fluid
+instance raise it.
 """
 
 from __future__ import annotations
@@ -38,6 +45,7 @@ from models.events import (
     SegmentEnded,
     SegmentStarted,
 )
+from models.prices import BillingKind
 from models.quantiles import QuantileSketch
 
 
@@ -57,6 +65,11 @@ class Usage:
     """Instance-seconds with at least one request in flight (Fluid's provisioned memory)."""
     idle_s: float
     """Instance-seconds spent idle within keep-alive: memory a platform holds for nothing."""
+
+
+def cpu_efficiency(active_cpu_s: float, billed_time_s: float) -> float:
+    """Active CPU over the time the model bills (0 before anything is billed)."""
+    return active_cpu_s / billed_time_s if billed_time_s > 0 else 0.0
 
 
 class _Req:
@@ -84,9 +97,14 @@ class MetricsCollector:
     """Consumes events; ``report()`` gives the numbers of ``lab sim --json`` for one model."""
 
     def __init__(
-        self, memory_mb: int, billed_phases: tuple[str, ...] = ("code_load", "module_init")
+        self,
+        memory_mb: int,
+        billed_phases: tuple[str, ...] = ("code_load", "module_init"),
+        billing: BillingKind = "wall_clock",
     ) -> None:
         self.memory_gb = memory_mb / 1024.0
+        self.billing = billing
+        """What the model bills time by: ``cpu_efficiency``'s denominator (module docstring)."""
         self.billed_phases = frozenset(billed_phases)
         self._reqs: dict[int, _Req] = {}
         self._insts: dict[int, _Inst] = {}
@@ -329,10 +347,16 @@ class MetricsCollector:
             if self._busy_integral > 0
             else 0.0,
             "concurrency_max": self.concurrency_max,
-            "cpu_efficiency": (self.request_cpu_s + self.init_cpu_s) / self.wall_clock_s
-            if self.wall_clock_s > 0
-            else 0.0,
+            "cpu_efficiency": cpu_efficiency(
+                self.request_cpu_s + self.init_cpu_s,
+                # mid-run, instance active time so far includes the busy stretches still open
+                # (provisioned_s counts a stretch when it ends): not clipped to billed phases
+                self._busy_integral if self.billing == "active_cpu" else self.wall_clock_s,
+            ),
         }
+
+    def _billed_time_s(self) -> float:
+        return self.provisioned_s if self.billing == "active_cpu" else self.wall_clock_s
 
     def usage(self) -> Usage:
         return Usage(
@@ -387,9 +411,7 @@ class MetricsCollector:
                 "max": self.concurrency_max,
             },
             "requests_in_flight_mean": self._inflight_integral / window if window > 0 else 0.0,
-            "cpu_efficiency": usage.active_cpu_s / usage.wall_clock_s
-            if usage.wall_clock_s > 0
-            else 0.0,
+            "cpu_efficiency": cpu_efficiency(usage.active_cpu_s, self._billed_time_s()),
             "bytecode_cache": {"hits": self.cache_hits, "misses": self.cache_misses},
             "usage": {
                 "wall_clock_hours": usage.wall_clock_s / 3600,

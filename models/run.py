@@ -60,7 +60,9 @@ def measure(
 ) -> ModelResult:
     """Metrics and bill of any event stream (simulated, live or read back from a file)."""
     platform = scenario.platforms[model]
-    collector = MetricsCollector(scenario.function.memory_mb, platform.billed_phases)
+    collector = MetricsCollector(
+        scenario.function.memory_mb, platform.billed_phases, platform.billing
+    )
     kept: list[Event] | None = [] if keep_events else None
     for event in events:
         collector.handle(event)
@@ -100,7 +102,9 @@ def simulate_model(
         raise ValueError(
             f"unknown platform model {model!r}; this scenario has {', '.join(scenario.platforms)}"
         )
-    collector = MetricsCollector(scenario.function.memory_mb, platform.billed_phases)
+    collector = MetricsCollector(
+        scenario.function.memory_mb, platform.billed_phases, platform.billing
+    )
     kept: list[Event] | None = [] if keep_events else None
     handle = collector.handle
     emit: Callable[[Event], None]

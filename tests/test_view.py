@@ -76,7 +76,9 @@ def test_final_meters_equal_the_report() -> None:
 def _so_far(model: ModelResult, t: float) -> tuple[MetricsCollector, list[float]]:
     """A collector fed the events up to ``t``, and the latencies (ms) completed by then."""
     assert model.events is not None and model.platform is not None
-    collector = MetricsCollector(model.memory_mb, model.platform.billed_phases)
+    collector = MetricsCollector(
+        model.memory_mb, model.platform.billed_phases, model.platform.billing
+    )
     arrived: dict[int, float] = {}
     latencies = []
     for event in model.events:

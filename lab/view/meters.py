@@ -114,7 +114,9 @@ class MeterTrack:
         self._prices = result.platform.prices
         self._samples = samples
         self._end = max(result.end_time, 1e-9)
-        collector = MetricsCollector(result.memory_mb, result.platform.billed_phases)
+        collector = MetricsCollector(
+            result.memory_mb, result.platform.billed_phases, result.platform.billing
+        )
         stride = max(1, math.ceil(len(events) / max(rows, 1)))
         table: list[tuple[float, ...]] = []
 

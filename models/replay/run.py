@@ -66,7 +66,9 @@ def run_task(task: Task, template: Scenario | None = None) -> FunctionResult:
         else:
             replay_shared(blocks, platform, scenario.function, base)
         return base.priced(platform.prices)
-    collector = MetricsCollector(scenario.function.memory_mb, platform.billed_phases)
+    collector = MetricsCollector(
+        scenario.function.memory_mb, platform.billed_phases, platform.billing
+    )
     run = PlatformRun(scenario, task.model, collector.handle, spec.seed)
     run.start(function_requests(fn, spec.seed, share, spec.within_minute, horizon))
     run.run()
