@@ -154,6 +154,46 @@ class Prediction(_Strict):
         return self
 
 
+MOMENT_KINDS = (
+    "cold_start",
+    "compile",
+    "cache_hit",
+    "overlap",
+    "warm_hit",
+    "queued",
+    "rejected",
+    "timeout",
+    "failed",
+    "background",
+    "recycled",
+    "crashed",
+    "first_byte",
+)
+"""The moment kinds of ``lab.view.moments`` (repeated here: lessons do not import lab; a test
+keeps the two equal)."""
+
+
+class Show(_Strict):
+    """Where a step's animation opens, so it opens on the picture its text describes: a moment
+    of the run (paused on it, zoomed to fill the lanes), or a time, a zoom and a speed."""
+
+    moment: str | None = Field(
+        default=None, description=f"a moment kind: {', '.join(MOMENT_KINDS)}"
+    )
+    model: str | None = Field(default=None, description="the platform model the moment is on")
+    at: float | None = Field(default=None, ge=0, description="scenario time, seconds")
+    zoom: float | None = Field(default=None, gt=0, description="seconds across the lanes")
+    speed: float | None = Field(default=None, gt=0, description="simulated seconds per second")
+    play: bool = Field(default=False, description="play from there (default: paused)")
+
+    @field_validator("moment")
+    @classmethod
+    def _known_moment(cls, value: str | None) -> str | None:
+        if value is not None and value not in MOMENT_KINDS:
+            raise ValueError(f"unknown moment {value!r}; known: {', '.join(MOMENT_KINDS)}")
+        return value
+
+
 class Step(_Strict):
     """One screen of the lesson: markdown text with placeholders, maybe a run to animate."""
 
@@ -163,6 +203,7 @@ class Step(_Strict):
         "explain"
     )
     animate: str | None = Field(default=None, description="the run to animate at this step")
+    show: Show | None = Field(default=None, description="where the animation opens")
     models: list[str] | None = None
     needs: str | None = Field(
         default=None, description="a data table this step needs; hidden when it is unavailable"
