@@ -22,7 +22,7 @@ from textual.widgets import Footer, Input, Label, Markdown, OptionList, Select
 from textual.widgets.option_list import Option
 
 from lab.tui.playback import Playback, playback_of
-from lab.tui.widgets.player import Player, PlayerKeys, player_bindings
+from lab.tui.widgets.player import Opening, Player, PlayerKeys, player_bindings
 from lessons import KnobOutcome, LessonError, LessonRun, list_lessons, open_lesson
 from lessons.progress import Progress
 from models.run import RunResult
@@ -64,6 +64,15 @@ def knob_values(knob: Any) -> list[Any]:
     values.append(float(knob.default))
     whole = all(float(v).is_integer() for v in values)
     return sorted({int(v) if whole else round(v, 6) for v in values})
+
+
+def step_opening(lesson: LessonRun, index: int) -> Opening | None:
+    """Where step ``index`` opens its animation (its ``show``), None: at the start."""
+    steps = lesson.lesson.steps
+    show = steps[index].show if 0 <= index < len(steps) else None
+    if show is None:
+        return None
+    return Opening(show.moment, show.model, show.at, show.zoom, show.speed, show.play)
 
 
 class LessonsScreen(PlayerKeys, Screen[None]):
@@ -124,6 +133,7 @@ class LessonsScreen(PlayerKeys, Screen[None]):
     def _show_list(self) -> None:
         self.lesson = None
         self.player.play(False)
+        self.player.title = ""  # a run still being laid out is not shown when it arrives
         self.query_one("#lesson-list").display = True
         self.query_one("#lesson-body").display = False
         self.query_one("#lesson-list").focus()
@@ -178,6 +188,7 @@ class LessonsScreen(PlayerKeys, Screen[None]):
         await self.query_one("#knob-md", Markdown).update("")
         await self.query_one("#knobs").remove_children()
         animate: str | None = None
+        opening: Opening | None = None
         if stage == 0:
             text = self._hook_text(lesson)
             if self.reveal is not None:
@@ -200,6 +211,7 @@ class LessonsScreen(PlayerKeys, Screen[None]):
             if not step.available:
                 text += f"\n\n> {step.unavailable_reason}"
             animate = step.animate
+            opening = step_opening(lesson, step.index)
             self._save(lambda p: p.mark_step(lesson.slug, step.index))
         else:
             text = self._closing_text(lesson)
@@ -207,7 +219,7 @@ class LessonsScreen(PlayerKeys, Screen[None]):
             self._save(lambda p: p.complete(lesson.slug))
         await self.query_one("#lesson-md", Markdown).update(text)
         self.query_one("#lesson-scroll").scroll_home(animate=False)
-        await self._play_run(animate)
+        await self._play_run(animate, opening)
 
     def _hook_text(self, lesson: LessonRun) -> str:
         head = f"# {lesson.number}. {lesson.title}\n\n{lesson.hook}\n\n"
@@ -243,9 +255,10 @@ class LessonsScreen(PlayerKeys, Screen[None]):
                 )
             )
 
-    async def _play_run(self, run: str | None) -> None:
+    async def _play_run(self, run: str | None, opening: Opening | None = None) -> None:
         lesson = self.lesson
         self.player.play(False)
+        self.player.opening = opening
         if run is None or lesson is None:
             self.player.display = False
             return
@@ -264,8 +277,10 @@ class LessonsScreen(PlayerKeys, Screen[None]):
         self.post_message(RunLaidOut(playback, title))
 
     async def on_run_laid_out(self, message: RunLaidOut) -> None:
-        if message.title != self.player.title:
-            return  # the student has moved on
+        if message.title != self.player.title or self.lesson is None:
+            return  # the student has moved on (another step, or back to the list)
+        if not self.player.display or not self.player.is_attached:
+            return
         await self.player.set_playback(message.playback, first=True)
 
     # --- the prediction ------------------------------------------------------------------

@@ -98,12 +98,28 @@ class Playback:
         return most
 
 
-def moment_view(moment: Moment, run_end: float) -> tuple[Window, float]:
-    """Where the lanes look and where the clock stands for ``moment``: the clock at its end
-    (everything it is about drawn, as the past), or for overlap at the peak; the window fits
-    what leads there."""
-    at = moment.t if moment.kind == "overlap" else moment.end
-    return window_for(_Stretch(moment.start, at, at), run_end=max(run_end, at)), at
+def moment_view(
+    moment: Moment, run_end: float, moments: list[Moment] | None = None
+) -> tuple[Window, float]:
+    """Where the lanes look and where the clock stands for ``moment``: the window fits it (for
+    a compile or a cache hit during a cold start, the whole cold start, so the load is seen
+    among the phases, beside the other model's at the same instant) and the clock stands at
+    its end, everything it is about drawn as the past."""
+    shown = moment
+    if moment.kind in ("compile", "cache_hit") and moments is not None:
+        shown = next(
+            (
+                m
+                for m in moments
+                if m.kind == "cold_start"
+                and m.model == moment.model
+                and m.instance == moment.instance
+                and m.start <= moment.t <= m.end
+            ),
+            moment,
+        )
+    at = max(shown.end, moment.end)
+    return window_for(_Stretch(shown.start, at, at), run_end=max(run_end, at)), at
 
 
 @dataclass(frozen=True, slots=True)

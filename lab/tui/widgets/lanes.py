@@ -462,3 +462,5 @@ class LanesView(ScrollView, can_focus=True):
     def on_resize(self) -> None:
         self._looks = None
         self._rows.forget_drawn()
+        if self.frame is not None and self.timeline is not None:  # the room for request rows
+            self.show(self.frame, *self.window, self.now)

@@ -92,7 +92,9 @@ class ModelPanel(Vertical):
         assert self._platform is not None
         timeline = self.timeline
         arrivals, _axis, lanes, meters = self._parts
-        self.query_one(PanelTitle).set_wordings(panel_titles(self.model, self._platform))
+        titles = self.query(PanelTitle)  # none while the panel is being taken down
+        if titles:
+            titles.first().set_wordings(panel_titles(self.model, self._platform))
         arrivals.set_timeline(timeline)
         lanes.set_timeline(timeline, self._spans)
         widest = timeline.meters.at(timeline.end_time) if timeline.meters is not None else None

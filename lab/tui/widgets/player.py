@@ -183,7 +183,8 @@ class Player(Vertical):
     def show_moment(self, moment: Moment) -> None:
         """Pause on ``moment``, zoomed so it fills the lanes; the clock bar says what it is."""
         self.play(False)
-        window, at = moment_view(moment, self.clock.end_time)
+        moments = self.playback.moments if self.playback is not None else None
+        window, at = moment_view(moment, self.clock.end_time, moments)
         self.clock.seek(at)
         self.clock.pin(window)
         self.clock.speed = nearest_speed(window.width / OPENING_WALL_S)  # space plays it slowly
