@@ -198,6 +198,7 @@ def run_benchmarks(
     repeats: int,
     log: Callable[[str], object] = print,
     simfaas_requests: int | None = None,
+    reference: bool = True,
 ) -> dict[str, Any]:
     """Every case (rate x driver, and SimFaaS when installed and ``simfaas_requests`` is set),
     the median of ``repeats`` runs each, and the targets."""
@@ -216,7 +217,7 @@ def run_benchmarks(
             if case is not None:
                 cases.append(case)
                 by[rate, "simfaas"] = case
-    reference = _child_reference()
+    machine = _child_reference() if reference else None
     heap1, heap100 = by[1.0, "heap"], by[100.0, "heap"]
     slowdown = heap100["cpu_seconds"] / heap1["cpu_seconds"]
     peak = max(by[rate, "heap"]["peak_rss_mb"] for rate in RATES)
@@ -258,7 +259,9 @@ def run_benchmarks(
             for rate in RATES
         },
         "heap_over_simfaas": ratios,
-        "machine": reference,
-        "share_of_simpy_floor": throughput / reference["simpy_floor_requests_per_cpu_s"],
+        "machine": machine,
+        "share_of_simpy_floor": throughput / machine["simpy_floor_requests_per_cpu_s"]
+        if machine
+        else None,
         "targets": targets,
     }

@@ -54,12 +54,13 @@ def bench(
     for rate, ratio in results["heap_over_simfaas"].items():
         out.print(f"heap over SimFaaS at {rate} req/s: {ratio:.2f}x")
     machine = results["machine"]
-    out.print(
-        f"this machine now: a 10M-step Python loop takes {machine['python_loop_10M_cpu_s']:.2f} "
-        f"CPU s; bare simpy (3 timeouts a request) runs "
-        f"{machine['simpy_floor_requests_per_cpu_s']:,.0f} requests / CPU-s; the heap driver "
-        f"reaches {results['share_of_simpy_floor']:.0%} of that floor"
-    )
+    if machine:
+        loop, floor = machine["python_loop_10M_cpu_s"], machine["simpy_floor_requests_per_cpu_s"]
+        out.print(
+            f"this machine now: a 10M-step Python loop takes {loop:.2f} CPU s; bare simpy "
+            f"(3 timeouts a request) runs {floor:,.0f} requests / CPU-s; the heap driver "
+            f"reaches {results['share_of_simpy_floor']:.0%} of that floor"
+        )
     for name, check in results["targets"].items():
         mark = "[green]met[/]" if check["met"] else "[red]missed[/]"
         out.print(f"target {name}: {check['measured']:,.2f} vs {check['target']:,} {mark}")
