@@ -14,7 +14,7 @@ from typing import Any
 
 from models.metrics import MetricsCollector
 from models.policies import HistogramRuntime, ScaleToOnePolicy, effective_keep_alive
-from models.replay import fast
+from models.replay.fast import applies, replay_one_per_instance
 from models.replay.fast_shared import replay_shared
 from models.replay.result import (
     FunctionResult,
@@ -59,17 +59,17 @@ def run_task(task: Task, template: Scenario | None = None) -> FunctionResult:
     if fn.format == "azure2019" and fn.average_ms is not None:
         base.published_mean_ms = fn.average_ms
         base.reconstructed_mean_ms = reconstructed_mean_ms(fn)
-    if spec.fast_path and fast.applies(platform, scenario.function, any_concurrency=True):
+    if spec.fast_path and applies(platform, scenario.function, any_concurrency=True):
         blocks = invocation_blocks(fn, spec.seed, share, spec.within_minute, horizon)
-        if fast.applies(platform, scenario.function):  # one request per instance, fixed
-            fast.replay_one_per_instance(blocks, platform, scenario.function, base)
+        if applies(platform, scenario.function):  # one request per instance, fixed
+            replay_one_per_instance(blocks, platform, scenario.function, base)
         else:
             replay_shared(blocks, platform, scenario.function, base)
         return base.priced(platform.prices)
     collector = MetricsCollector(
         scenario.function.memory_mb, platform.billed_phases, platform.billing
     )
-    run = PlatformRun(scenario, task.model, collector.handle, spec.seed)
+    run = PlatformRun(scenario, task.model, collector.handle, spec.seed, "heap")
     run.start(function_requests(fn, spec.seed, share, spec.within_minute, horizon))
     run.run()
     learned = run.policy  # the engine's live policy, if it has one
