@@ -2,15 +2,16 @@
 
 Run: ``python benchmarks/live_router.py [--requests 500]``. Starts `lab live` in its own
 process with a route whose work is 0.1 ms of CPU, warms its one instance, then sends requests
-one at a time over a kept-alive HTTP connection (httpx, as ``lab load`` does; the front door
-is h11). For each request:
+one at a time over a kept-alive HTTP connection (a lean h11 client; the front door is h11 too).
+For each request:
 
 * ``http``: the client's round trip minus the time the handler spent in its segments (what a
   caller pays for the front door, parsing, dispatch to the instance and back);
 * ``router``: ``request_arrived`` to ``response_sent`` minus the segments, from the events (the
   dispatch path alone: router -> instance frames -> router).
 
-Prints medians and p99 of both, in milliseconds, and the ``http`` median (an upper bound of
+Prints medians and p99 of both, in milliseconds, what a client itself costs (``/_lab/status``
+with the h11 client and with httpx, `lab load`'s), and the ``http`` median (an upper bound of
 the router's own overhead) against the target (``--target-ms``, the issue's 2 ms median on
 loopback), and checks that every request was answered 200 and ended
 once and that no instance process is left after Ctrl-C. Exits 1 if the target is missed or
@@ -34,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script,
 from models.events import Event, event_from_dict
 from models.live.calibration import warm_overhead_ms
 from models.live.client import TERMINAL_STATUS, client
+from models.live.upstream_client import UpstreamConnection
 
 SCENARIO = """
 name = "router-overhead"
@@ -51,19 +53,23 @@ keep_alive = "10min"
 async def measure(
     url: str, requests: int
 ) -> tuple[list[float], list[float], Counter[int], list[Event]]:
+    host, port = url.removeprefix("http://").split(":")
+    conn = await UpstreamConnection.open((host, int(port)))
     headers = {"x-lab-model": "fluid"}
     statuses: Counter[int] = Counter()
-    async with client(url, 1, 30.0) as http:
-        await http.post("/_lab/reset", headers=headers)
+    try:
+        await conn.request("POST", "/_lab/reset", headers)
         for _ in range(20):  # cold start + warm-up
-            statuses[(await http.get("/ping", headers=headers)).status_code] += 1
+            statuses[(await conn.request("GET", "/ping", headers))[0]] += 1
         rtt: dict[int, float] = {}
         for _ in range(requests):
             t0 = time.perf_counter()
-            response = await http.get("/ping", headers=headers)
-            rtt[int(response.headers["x-lab-request"])] = (time.perf_counter() - t0) * 1000
-            statuses[response.status_code] += 1
-        body = (await http.get("/_lab/events", headers=headers)).content
+            status, answer, _ = await conn.request("GET", "/ping", headers)
+            rtt[int(answer["x-lab-request"])] = (time.perf_counter() - t0) * 1000
+            statuses[status] += 1
+        body = (await conn.request("GET", "/_lab/events", headers))[2]
+    finally:
+        conn.close()
     events = [event_from_dict(json.loads(line)) for line in body.splitlines() if line]
     router = warm_overhead_ms(events)[20:]
     work: dict[int, float] = {}
@@ -75,6 +81,26 @@ async def measure(
             work[e.request] = work.get(e.request, 0.0) + (e.t - starts[e.request]) * 1000  # type: ignore[attr-defined]
     http = [ms - work.get(rid, 0.0) for rid, ms in rtt.items()]
     return http, router, statuses, events
+
+
+async def client_cost(url: str, requests: int) -> tuple[float, float]:
+    """Median ms of ``GET /_lab/status`` (no dispatch: the front door alone) with the lean h11
+    client above and with httpx (`lab load`'s client): what the client itself adds."""
+    host, port = url.removeprefix("http://").split(":")
+    conn = await UpstreamConnection.open((host, int(port)))
+    lean, rich = [], []
+    try:
+        async with client(url, 1, 30.0) as http:
+            for _ in range(requests):
+                t0 = time.perf_counter()
+                await conn.request("GET", "/_lab/status")
+                lean.append((time.perf_counter() - t0) * 1000)
+                t0 = time.perf_counter()
+                await http.get("/_lab/status")
+                rich.append((time.perf_counter() - t0) * 1000)
+    finally:
+        conn.close()
+    return statistics.median(lean), statistics.median(rich)
 
 
 def check(ok: bool, what: str, expected: str, measured: str) -> bool:
@@ -96,6 +122,7 @@ def main() -> int:
         path.write_text(SCENARIO)
         with lab_live(path) as server:
             http, router, statuses, events = asyncio.run(measure(server.url, args.requests))
+            lean, rich = asyncio.run(client_cost(server.url, 200))
 
     def p99(values: list[float]) -> float:
         return statistics.quantiles(values, n=100)[98]
@@ -109,6 +136,10 @@ def main() -> int:
     print(
         f"  router dispatch (events):           median {statistics.median(router):.3f} ms, "
         f"p99 {p99(router):.3f} ms"
+    )
+    print(
+        f"  GET /_lab/status (front door alone): median {lean:.3f} ms with the h11 client, "
+        f"{rich:.3f} ms with httpx (lab load's client)"
     )
     # the HTTP figure bounds the router's own overhead from above (it also counts the client)
     median = statistics.median(http)

@@ -88,9 +88,11 @@ class Stream:
     def start(self, status: int, headers: dict[str, str]) -> None:
         self.started = True
         self._conn.send(_head(status, headers, self._conn.closing))
+        self._conn.push()
 
     def write(self, data: bytes) -> None:
         self._conn.send(h11.Data(data=data))
+        self._conn.push()
 
 
 Handler = Callable[[Request, Stream], Awaitable[Response | None]]
@@ -127,11 +129,19 @@ class _Conn:
         self.closing = False
         """The answer in progress is the connection's last (``Connection: close``)."""
         self.task: asyncio.Task[Any] | None = None
+        self.out = bytearray()
 
     def send(self, event: Any) -> None:
+        """Queue an event's bytes; ``push`` writes them (one write per answer: a response in
+        several small segments would wake the client once per segment)."""
         data = self.h11.send(event)
         if data:
-            self.writer.write(data)
+            self.out += data
+
+    def push(self) -> None:
+        if self.out:
+            self.writer.write(bytes(self.out))
+            self.out.clear()
 
 
 class HttpServer:
@@ -273,6 +283,7 @@ class HttpServer:
             conn.closing = True
         if conn.h11.they_are_waiting_for_100_continue:
             conn.send(h11.InformationalResponse(status_code=100, headers=[]))
+            conn.push()
         body = bytearray()
         body_deadline = loop.time() + limits.body_timeout
         while True:
@@ -347,6 +358,10 @@ class HttpServer:
         await self._flush(conn)
 
     async def _flush(self, conn: _Conn) -> None:
+        conn.push()
+        transport = conn.writer.transport
+        if transport.get_write_buffer_size() == 0 and not transport.is_closing():
+            return  # all sent already (the usual case): no timer needed
         try:
             async with asyncio.timeout(self.limits.send_timeout):
                 await conn.writer.drain()

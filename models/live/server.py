@@ -140,6 +140,7 @@ class LiveServer:
         self._rng = random.Random(f"{scenario.seed}:live-front-door")
         self._plans = [_RoutePlan(route, self._rng) for route in scenario.workload.routes]
         self._closed = False
+        self._fingerprint = scenario.fingerprint()
 
     @property
     def url(self) -> str:
@@ -292,7 +293,7 @@ class LiveServer:
         health = {m: r.health() for m, r in self.runtimes.items()}
         return {
             "scenario": self.scenario.name,
-            "fingerprint": self.scenario.fingerprint(),
+            "fingerprint": self._fingerprint,
             "models": self.models,
             "routes": list(self._routes),
             "healthy": all(h["healthy"] for h in health.values()),

@@ -31,30 +31,39 @@ class UpstreamConnection:
     async def get(self, target: str) -> bytes:
         """``GET target``; the body of a 200, else ``ConnectionError``. Cancelled half-way, the
         connection is left mid-exchange (not ``reusable``): the pool drops it."""
+        status, _, body = await self.request("GET", target)
+        if status != 200:
+            raise ConnectionError(f"the upstream answered {status}: {body[:200]!r}")
+        return body
+
+    async def request(
+        self, method: str, target: str, headers: dict[str, str] | None = None
+    ) -> tuple[int, dict[str, str], bytes]:
+        """One exchange: (status, headers with lower-case names, body)."""
         self.used = True
-        request = h11.Request(method="GET", target=target, headers=[("host", HOST)])
+        items = [("host", HOST), *(headers or {}).items()]
+        request = h11.Request(method=method, target=target, headers=items)
         self.writer.write(self.h11.send(request) + self.h11.send(h11.EndOfMessage()))
-        status, body = 0, bytearray()
+        status, answer, body = 0, {}, bytearray()
         while True:
             try:
                 event = self.h11.next_event()
             except h11.ProtocolError as exc:
-                raise ConnectionError(f"the upstream's answer is malformed: {exc}") from None
+                raise ConnectionError(f"a malformed answer: {exc}") from None
             if event is h11.NEED_DATA:
                 self.h11.receive_data(await self.reader.read(65536))
             elif isinstance(event, h11.Response):
                 status = event.status_code
+                answer = {k.decode("latin-1"): v.decode("latin-1") for k, v in event.headers}
             elif isinstance(event, h11.Data):
                 body += event.data
             elif isinstance(event, h11.EndOfMessage):
                 break
             elif isinstance(event, h11.ConnectionClosed):
-                raise ConnectionError("the upstream closed the connection")
+                raise ConnectionError("the server closed the connection")
         if self.h11.our_state is h11.DONE and self.h11.their_state is h11.DONE:
             self.h11.start_next_cycle()
-        if status != 200:
-            raise ConnectionError(f"the upstream answered {status}: {bytes(body[:200])!r}")
-        return bytes(body)
+        return status, answer, bytes(body)
 
     def close(self) -> None:
         self.writer.close()
