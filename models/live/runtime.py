@@ -620,8 +620,11 @@ class LiveRuntime:
     def _launcher_changed(self, launcher: Launcher) -> None:
         if not launcher.deaths:
             return  # its first start is not news
-        why = f": {launcher.last_error}" if launcher.last_error else ""
-        self._log(f"{self.model}: launcher {launcher.state}{why}")
+        if launcher.state == "up":
+            self._log(f"{self.model}: launcher up again (restart {launcher.restarts})")
+        else:
+            why = f": {launcher.last_error}" if launcher.last_error else ""
+            self._log(f"{self.model}: launcher {launcher.state}{why}")
         self._health_changed()
 
     def _health_changed(self) -> None:
