@@ -271,7 +271,7 @@ async def test_slow_and_idle_connections_are_closed_within_the_timeouts(
         async with client(s.url, 1, 10.0) as http:
             still_up = await _get(http)
             stats = (await http.get("/_lab/status")).json()["http"]
-    assert took < 1.5 + 1.0  # the longest timeout (idle) plus slack
+    assert took < 1.5 + 3.0  # the longest timeout (idle) plus slack for a loaded machine
     assert all(a.startswith(b"HTTP/1.1 408 ") for a in answers[:5]), answers[:5]
     assert answers[5] == b""  # idle, nothing pending: closed without a word
     assert answers[6].startswith(b"HTTP/1.1 408 ")
