@@ -123,3 +123,16 @@ def scenarios(draw: st.DrawFn) -> Scenario:
 @given(scenarios())
 def test_both_drivers_emit_the_same_events_on_random_scenarios(scenario: Scenario) -> None:
     assert_same(scenario)
+
+
+def test_a_run_in_steps_on_the_heap_loop_ends_as_one_run() -> None:
+    """``lab sim`` on long runs advances in steps (for its progress bar): the same report."""
+    scenario = BUILTINS["lesson02-gaps"]
+    seen: list[int] = []
+    for model in scenario.platforms:
+        whole = simulate_model(scenario, model, keep_events=False)
+        stepped = simulate_model(
+            scenario, model, keep_events=False, progress=lambda _m, done, _t: seen.append(done)
+        )
+        assert stepped.summary() == whole.summary()
+    assert len(seen) > 2

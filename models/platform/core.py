@@ -100,11 +100,11 @@ class PlatformCore(Generic[S]):
         "instances",
         "max_instances",
         "min_instances",
-        "overflow_queue",
         "platform",
         "policy",
         "prewarm",
         "queue",
+        "queue_on_overflow",
     )
 
     def __init__(self, platform: PlatformModel, policy: RuntimePolicy) -> None:
@@ -117,7 +117,7 @@ class PlatformCore(Generic[S]):
         self.prewarm = platform.prewarm
         self.min_instances = platform.min_instances
         self.max_instances = platform.max_instances
-        self.overflow_queue = platform.overflow == "queue"
+        self.queue_on_overflow = platform.overflow == "queue"
         self.instances: dict[int, S] = {}
         self.queue: deque[Any] = deque()
         """Requests waiting for room (``overflow = "queue"``); the driver appends them."""
@@ -182,7 +182,7 @@ class PlatformCore(Generic[S]):
                 slot.in_heap = False
         if self.can_start():
             return COLD
-        return QUEUE if self.overflow_queue else REJECT
+        return QUEUE if self.queue_on_overflow else REJECT
 
     def assigned(self, slot: S) -> None:
         """``slot`` took a request (then the driver asks ``wants_prewarm``)."""

@@ -45,7 +45,7 @@ class HeapEvent:
         """Trigger now (processed after what is already due now)."""
         self.value = value
         clock = self.clock
-        heappush(clock._queue, (clock.now, NORMAL, next(clock._ids), self.fire))
+        heappush(clock._agenda, (clock.now, NORMAL, next(clock._ids), self.fire))
         return self
 
     def fire(self, _arg: Any = None) -> None:
@@ -83,18 +83,18 @@ class HeapProcess:
 class HeapClock:
     """The clock and its queue of ``(time, priority, id, callback)``."""
 
-    __slots__ = ("_ids", "_queue", "now")
+    __slots__ = ("_agenda", "_ids", "now")
 
     def __init__(self) -> None:
         self.now: float = 0  # an int until the first timeout, as simpy's clock (JSON: 0, not 0.0)
-        self._queue: list[tuple[float, int, int, Callback]] = []
+        self._agenda: list[tuple[float, int, int, Callback]] = []
         self._ids = count()
 
     # --- plain callbacks (called with None) -----------------------------------------------
 
     def call_in(self, delay: float, callback: Callback) -> None:
         """Call ``callback(None)`` ``delay`` from now, ordered as a timeout made now."""
-        heappush(self._queue, (self.now + delay, NORMAL, next(self._ids), callback))
+        heappush(self._agenda, (self.now + delay, NORMAL, next(self._ids), callback))
 
     def reserve(self) -> int:
         """The order id a timer set now would get (nothing is scheduled)."""
@@ -103,13 +103,13 @@ class HeapClock:
     def call_at(self, at: float, order: int, callback: Callback) -> None:
         """Call ``callback(None)`` at ``at``, in the place of the timer that reserved ``order``
         (which must not be before what is being processed now)."""
-        heappush(self._queue, (at, NORMAL, order, callback))
+        heappush(self._agenda, (at, NORMAL, order, callback))
 
     # --- simpy's subset ---------------------------------------------------------------------
 
     def timeout(self, delay: float, value: Any = None) -> HeapEvent:
         event = HeapEvent(self, value)
-        heappush(self._queue, (self.now + delay, NORMAL, next(self._ids), event.fire))
+        heappush(self._agenda, (self.now + delay, NORMAL, next(self._ids), event.fire))
         return event
 
     def event(self) -> HeapEvent:
@@ -117,18 +117,18 @@ class HeapClock:
 
     def process(self, generator: Generator[Any, Any, None]) -> HeapProcess:
         process = HeapProcess(self, generator)
-        heappush(self._queue, (self.now, URGENT, next(self._ids), process.resume))
+        heappush(self._agenda, (self.now, URGENT, next(self._ids), process.resume))
         return process
 
     def peek(self) -> float:
-        return self._queue[0][0] if self._queue else math.inf
+        return self._agenda[0][0] if self._agenda else math.inf
 
     def step(self) -> None:
-        self.now, _, _, callback = heappop(self._queue)
+        self.now, _, _, callback = heappop(self._agenda)
         callback(None)
 
     def run(self) -> None:
-        queue = self._queue
+        queue = self._agenda
         while queue:
             self.now, _, _, callback = heappop(queue)
             callback(None)
