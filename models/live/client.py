@@ -67,6 +67,22 @@ TERMINAL_STATUS = {
 """How each way a request can end is answered over HTTP (routes that do not stream)."""
 
 
+def answered_status(response: httpx.Response) -> int:
+    """How the request ended, as an HTTP status: a streamed answer (its 200 went out at the
+    first byte) that ended in an error says so in its last line (``{"error", "status"}``)."""
+    if response.status_code != 200 or "chunked" not in response.headers.get(
+        "transfer-encoding", ""
+    ):
+        return response.status_code
+    last = response.content.rstrip().rsplit(b"\n", 1)[-1]
+    try:
+        final = json.loads(last)
+    except ValueError:
+        return response.status_code
+    status = final.get("status") if isinstance(final, dict) and "error" in final else None
+    return status if isinstance(status, int) else response.status_code
+
+
 @dataclass(slots=True)
 class LoadResult:
     model: str
@@ -159,7 +175,7 @@ async def load_model(
             nonlocal done
             try:
                 response = await http.get(path, headers={"x-lab-model": model, "x-lab-work": work})
-                statuses[response.status_code] += 1
+                statuses[answered_status(response)] += 1
             except httpx.TimeoutException:
                 statuses[0] += 1
                 no_answer["timeout"] += 1

@@ -13,7 +13,8 @@ Answers: 200 (response), 504 (cut at max duration), 502 (instance crashed / hand
 the connection cap, graceful drain) is ``httpserver``'s, on h11. A route that
 flushes early (``flush`` in its work) streams: headers and a first chunk go out at the flush,
 so time-to-first-byte is real on the wire; an error after that ends the stream with an error
-object (the status was already sent).
+object carrying the status it would have had (``{"error": ..., "status": 504}``: the HTTP
+status, 200, was already sent).
 
 Control endpoints, for ``lab load`` and front ends:
 
@@ -315,5 +316,6 @@ def _outcome_response(outcome: Outcome) -> Response:
         headers["x-lab-leak"] = "1"
     if outcome.status == "ok":
         return Response(200, headers, outcome.body.encode())
-    body = json.dumps({"error": outcome.error or outcome.status, "request": outcome.request})
-    return Response(STATUS[outcome.status], headers, body.encode())
+    status = STATUS[outcome.status]
+    error = {"error": outcome.error or outcome.status, "request": outcome.request, "status": status}
+    return Response(status, headers, json.dumps(error).encode())

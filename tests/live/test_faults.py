@@ -474,3 +474,23 @@ def test_runtime_dirs_are_removed_and_stale_ones_swept(tmp_path: Path) -> None:
     assert alive.path.exists() and fresh.exists()
     alive.remove()
     assert not alive.path.exists()
+
+
+async def test_lab_load_counts_a_stream_cut_after_its_first_byte_as_timed_out(
+    options: LiveOptions,
+) -> None:
+    """The 200 of a streamed answer goes out at the flush; a cut after that is a 504 in the
+    stream's last line, and `lab load` counts it as one (its checks then add up)."""
+    from models.live.client import load_model
+
+    sc = make_scenario(
+        [{"io": "20ms"}, "flush", {"io": "3s"}],
+        {"kind": "constant", "rate": 20},
+        requests=3,
+        platforms={"traditional": {"max_duration": 0.3}},
+    )
+    async with asyncio.timeout(60), LiveServer(sc, options=options) as server:
+        done = await load_model(server.url, sc, "traditional", 3, float("inf"), 3)
+    assert done.statuses == {504: 3}
+    assert done.outcomes()["timed_out"] == 3 and done.problems() == []
+    assert sum(1 for e in done.events if e.kind == "first_byte") == 3
