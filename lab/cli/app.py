@@ -9,6 +9,7 @@ from __future__ import annotations
 import typer
 
 from lab.cli.bench import register as register_bench
+from lab.cli.classroom import class_app
 from lab.cli.common import err, out
 from lab.cli.lesson import lesson_app
 from lab.cli.live import register as register_live
@@ -38,6 +39,7 @@ register_sim(app)
 register_bench(app)
 app.command()(tui)
 app.add_typer(lesson_app, name="lesson")
+app.add_typer(class_app, name="class")
 register_live(app)
 app.command("moments")(moments_command)
 app.command("replay")(replay_command)
