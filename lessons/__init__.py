@@ -11,6 +11,8 @@ from lessons.loader import LessonError
 from lessons.runner import (
     ChartView,
     ClaimResult,
+    DecisionReveal,
+    DecisionView,
     KnobOutcome,
     KnobView,
     LessonInfo,
@@ -26,6 +28,8 @@ from lessons.runner import (
 __all__ = [
     "ChartView",
     "ClaimResult",
+    "DecisionReveal",
+    "DecisionView",
     "KnobOutcome",
     "KnobView",
     "LessonError",

@@ -50,6 +50,8 @@ class LessonProgress:
     steps_seen: list[int] = field(default_factory=list)
     knobs_tried: list[str] = field(default_factory=list)
     completed_at: float | None = None
+    decisions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Decision id -> ``{"choice", "reason", "agrees", "at"}``: the capstone's choices per route."""
 
     @property
     def done(self) -> bool:
@@ -88,6 +90,17 @@ class Progress:
         entry.prediction = answer
         entry.correct = correct
         entry.predicted_at = time.time()
+
+    def record_decision(
+        self, slug: str, decision: str, choice: str, reason: str, agrees: bool
+    ) -> None:
+        """Keep the student's choice for one decision, their reason and whether the runs agree."""
+        self.of(slug).decisions[decision] = {
+            "choice": choice,
+            "reason": reason,
+            "agrees": agrees,
+            "at": time.time(),
+        }
 
     def mark_step(self, slug: str, index: int) -> None:
         entry = self.of(slug)

@@ -46,7 +46,7 @@ from lessons.expr import ExprError, UnknownName, evaluate, evaluate_traced, name
 from lessons.loader import LessonFile, find_lesson, lesson_paths, read_lesson
 from lessons.providers import LIVE_PROVIDERS, PROVIDERS, Unavailable, provide
 from lessons.sources import documents, facts
-from lessons.spec import Knob, Lesson, RunSpec, Source, SourceVsDocs
+from lessons.spec import Decision, Knob, Lesson, RunSpec, Source, SourceVsDocs
 from lessons.text import placeholders, render, without_placeholders
 from models.loading import ScenarioError, describe, load_scenario, scenario_from_data
 from models.run import RunResult, simulate
@@ -181,6 +181,51 @@ class PredictionView:
             f" (within {self.tolerance:.0%} counts)."
         )
         return Reveal(correct, value, answer, self.answer_text, head + "\n\n" + self.reveal)
+
+
+@dataclass(frozen=True)
+class DecisionReveal:
+    """The student's choice and reason beside what the runs support."""
+
+    agrees: bool
+    choice: str
+    reason: str
+    supported: list[str]
+    text: str
+
+
+@dataclass(frozen=True)
+class DecisionView:
+    """One decision to make: a question about a route, options, and the numbers behind it."""
+
+    id: str
+    route: str
+    question: str
+    options: list[str]
+    supported: list[int]
+    """Indices of the options the runs support (their ``when`` is true)."""
+    evidence: str
+
+    def check(self, choice: Any, reason: str) -> DecisionReveal:
+        """Compare a choice (index or label) and its reason with the runs."""
+        if isinstance(choice, str) and not choice.isdigit():
+            if choice not in self.options:
+                raise ValueError(f"{choice!r} is not one of the options")
+            index = self.options.index(choice)
+        else:
+            index = int(choice)
+            if not 0 <= index < len(self.options):
+                raise ValueError(f"option {index} is out of range 0..{len(self.options) - 1}")
+        if not reason.strip():
+            raise ValueError("write a reason for the choice: the numbers are checked against it")
+        supported = [self.options[i] for i in self.supported]
+        agrees = index in self.supported
+        head = (
+            "**The numbers agree.**" if agrees else "**The numbers disagree.**"
+        ) + f" For {self.route} you chose *{self.options[index]}* because: “{reason.strip()}”."
+        said = " or ".join(f"*{s}*" for s in supported) or "none of the options"
+        text = f"{head} The runs support {said}.\n\n{self.evidence}"
+        return DecisionReveal(agrees, self.options[index], reason.strip(), supported, text)
 
 
 @dataclass(frozen=True)
@@ -321,6 +366,7 @@ class LessonRun:
         self.steps = [self._step(i) for i in range(len(self.lesson.steps))]
         self.prediction = self._prediction()
         self.knobs = [self._knob_view(k) for k in self.lesson.knobs]
+        self.decisions = [self._decision(i, d) for i, d in enumerate(self.lesson.decisions)]
 
     # --- building ------------------------------------------------------------------------
 
@@ -407,6 +453,12 @@ class LessonRun:
         texts += [("prediction.reveal", lesson.prediction.reveal)]
         texts += [("prediction.question", lesson.prediction.question)]
         texts += [(f"source_vs_docs[{i}].lab", v.lab) for i, v in enumerate(lesson.source_vs_docs)]
+        for i, d in enumerate(lesson.decisions):
+            texts += [(f"decisions[{i}].question", d.question)]
+            texts += [(f"decisions[{i}].evidence", d.evidence)]
+            texts += [
+                (f"decisions[{i}].options[{j}].label", o.label) for j, o in enumerate(d.options)
+            ]
         return texts + self._labels()
 
     def _labels(self) -> list[tuple[str, str]]:
@@ -627,6 +679,29 @@ class LessonRun:
             question, "number", [], spec.unit, spec.min, spec.max, spec.step, spec.tolerance,
             number, shown + unit, reveal,
         )  # fmt: skip
+
+    def _decision(self, index: int, decision: Decision) -> DecisionView:
+        place = f"decisions[{index}]"
+        resolve = self.resolver()
+        supported = []
+        for i, option in enumerate(decision.options):
+            try:
+                if evaluate(option.when, resolve):
+                    supported.append(i)
+            except ExprError as exc:
+                raise self.file.error(f"{place}.options[{i}].when", str(exc), option.when) from None
+        labels = [
+            self._label(o.label, f"{place}.options[{i}].label")
+            for i, o in enumerate(decision.options)
+        ]
+        return DecisionView(
+            decision.id,
+            decision.route,
+            self._render(decision.question, f"{place}.question"),
+            labels,
+            supported,
+            self._render(decision.evidence, f"{place}.evidence"),
+        )
 
     def _knob_view(self, knob: Knob) -> KnobView:
         index = self.lesson.knobs.index(knob)

@@ -194,6 +194,21 @@ class Show(_Strict):
         return value
 
 
+class Decision(_Strict):
+    """A choice the student makes for one part of the system (a route), with a reason.
+
+    The student picks one of ``options`` and writes why; the lab then says which options the
+    runs support (each option's ``when``) and shows ``evidence``, the numbers for that part, so
+    the student sees where their choice and the numbers agree or disagree. The capstone uses it.
+    """
+
+    id: str = Field(min_length=1)
+    route: str = Field(min_length=1, description="what is decided about, e.g. a route's path")
+    question: str = Field(min_length=1)
+    options: list[Choice] = Field(min_length=2)
+    evidence: str = Field(min_length=1, description="the numbers that decide it (placeholders)")
+
+
 class Step(_Strict):
     """One screen of the lesson: markdown text with placeholders, maybe a run to animate."""
 
@@ -271,6 +286,7 @@ class Lesson(_Strict):
     summary: str = Field(min_length=1)
     sources: list[Source] = Field(default_factory=list)
     source_vs_docs: list[SourceVsDocs] = Field(default_factory=list)
+    decisions: list[Decision] = Field(default_factory=list)
     claims: list[Claim] = Field(default_factory=list)
     charts: list[Chart] = Field(default_factory=list)
     check_prints: list[int] = Field(

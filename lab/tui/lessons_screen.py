@@ -230,14 +230,73 @@ class LessonsScreen(PlayerKeys, Screen[None]):
         claims = "\n".join(
             f"- {marks.get(c.status, '?')} {c.text} ({c.status})" for c in lesson.claims
         )
+        decide = (
+            "## Your decisions\n\nFor each route below: choose, write why, press enter; the "
+            "lab checks your choice against the runs.\n\n"
+            if lesson.decisions
+            else ""
+        )
         return (
-            "## Try it\n\nTurn a knob: the lesson's run is simulated again and the numbers "
-            "below change.\n\n## What we learned\n\n"
+            f"{decide}## Try it\n\nTurn a knob: the lesson's run is simulated again and the "
+            "numbers below change.\n\n## What we learned\n\n"
             f"{lesson.summary}\n\n### Claims checked on these runs\n\n{claims}"
+        )
+
+    async def _mount_decisions(self, lesson: LessonRun) -> None:
+        """The capstone's choices per route: a select and a reason, checked on enter."""
+        box = self.query_one("#knobs")
+        saved = self.progress.of(lesson.slug).decisions
+        for decision in lesson.decisions:
+            before = saved.get(decision.id, {})
+            await box.mount(Label(f"{decision.route}: {decision.question}", classes="knob-label"))
+            await box.mount(
+                Select(
+                    [(label, i) for i, label in enumerate(decision.options)],
+                    value=(
+                        decision.options.index(before["choice"])
+                        if before.get("choice") in decision.options
+                        else Select.BLANK
+                    ),
+                    prompt="your choice",
+                    id=f"lesson-decision-{decision.id}",
+                    compact=True,
+                )
+            )
+            await box.mount(
+                Input(
+                    value=str(before.get("reason", "")),
+                    placeholder="because… (enter to check)",
+                    id=f"lesson-reason-{decision.id}",
+                )
+            )
+            await box.mount(Markdown(id=f"lesson-decided-{decision.id}"))
+
+    def _decide(self, decision_id: str, reason: str) -> None:
+        lesson = self.lesson
+        assert lesson is not None
+        decision = next(d for d in lesson.decisions if d.id == decision_id)
+        choice = self.query_one(f"#lesson-decision-{decision_id}", Select).value
+        if not isinstance(choice, int):
+            self.notify("choose an option first", severity="warning")
+            return
+        try:
+            reveal = decision.check(choice, reason)
+        except ValueError as exc:
+            self.notify(str(exc), severity="warning")
+            return
+        self._save(
+            lambda p: p.record_decision(
+                lesson.slug, decision.id, reveal.choice, reveal.reason, reveal.agrees
+            )
+        )
+        self.call_later(
+            self.query_one(f"#lesson-decided-{decision_id}", Markdown).update, reveal.text
         )
 
     async def _mount_knobs(self, lesson: LessonRun) -> None:
         box = self.query_one("#knobs")
+        if lesson.decisions:
+            await self._mount_decisions(lesson)
         self._knobs = {knob.id: knob.default for knob in lesson.knobs}
         for knob in lesson.knobs:
             values = knob_values(knob)
@@ -286,7 +345,11 @@ class LessonsScreen(PlayerKeys, Screen[None]):
     # --- the prediction ------------------------------------------------------------------
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id != "guess" or self.lesson is None:
+        input_id = event.input.id or ""
+        if input_id.startswith("lesson-reason-") and self.lesson is not None:
+            self._decide(input_id.removeprefix("lesson-reason-"), event.value)
+            return
+        if input_id != "guess" or self.lesson is None:
             return
         try:
             value = float(event.value)

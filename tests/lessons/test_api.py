@@ -168,3 +168,26 @@ def test_no_chart_in_the_student_part_plots_the_runs_the_prediction_compares() -
     for chart in run.charts:
         assert f'alt="{chart.title}"' not in student
         assert f'alt="{chart.title}"' in whole
+
+
+def test_the_capstone_records_a_choice_per_route_with_a_reason_and_checks_it(tmp_path) -> None:
+    from lessons.progress import Progress
+
+    run = lesson(10)
+    routes = [d.route for d in run.decisions]
+    assert routes == ["/ (pages)", "/api/chat", "/api/orders", "/api/resize"]
+    resize = run.decisions[-1]
+    assert resize.supported and 0 not in resize.supported  # not packed with everything
+    wrong = resize.check(0, "it is cheapest")
+    assert not wrong.agrees and "The numbers disagree" in wrong.text
+    assert "it is cheapest" in wrong.text and "p99" in wrong.text
+    right = resize.check(resize.supported[0], "it needs a core of its own")
+    assert right.agrees and "The numbers agree" in right.text
+    with pytest.raises(ValueError, match="reason"):
+        resize.check(0, "  ")
+    progress = Progress(tmp_path / "progress.json")
+    progress.record_decision(run.slug, resize.id, right.choice, right.reason, right.agrees)
+    progress.save()
+    again = Progress.load(tmp_path / "progress.json").of(run.slug).decisions[resize.id]
+    assert again["choice"] == right.choice and again["reason"] == "it needs a core of its own"
+    assert again["agrees"] is True

@@ -139,6 +139,36 @@ def _prediction(lesson: LessonRun, progress: Progress) -> Any:
     return st.session_state.get(key)
 
 
+def _decisions(lesson: LessonRun, progress: Progress) -> None:
+    """The student's choice and reason per route, each checked against the runs (capstone)."""
+    st.subheader("Your decisions")
+    saved = progress.of(lesson.slug).decisions
+    for decision in lesson.decisions:
+        key = f"lessons.{lesson.number}.decision.{decision.id}"
+        with st.container(border=True):
+            st.markdown(f"**{decision.route}.** {decision.question}")
+            before = saved.get(decision.id, {})
+            index = (
+                decision.options.index(before["choice"])
+                if before.get("choice") in decision.options
+                else None
+            )
+            choice = st.radio("your choice", decision.options, index=index, key=f"{key}.choice")
+            reason = st.text_input(
+                "because…", value=str(before.get("reason", "")), key=f"{key}.reason"
+            )
+            ready = choice is not None and bool(reason.strip())
+            if st.button("Check my choice", key=f"{key}.check", disabled=not ready):
+                reveal = decision.check(choice, reason)
+                progress.record_decision(
+                    lesson.slug, decision.id, reveal.choice, reveal.reason, reveal.agrees
+                )
+                progress.save()
+            if decision.id in progress.of(lesson.slug).decisions:
+                entry = progress.of(lesson.slug).decisions[decision.id]
+                st.markdown(decision.check(entry["choice"], entry["reason"]).text)
+
+
 def page() -> None:
     st.title("Lessons")
     try:
@@ -202,6 +232,9 @@ def page() -> None:
         st.markdown(shown_guess)
     with right.container(border=True):
         st.markdown(reveal.text)
+
+    if lesson.decisions:
+        _decisions(lesson, progress)
 
     if lesson.knobs:
         st.subheader("Play with it")
