@@ -532,7 +532,8 @@ class LessonRun:
             f"> **The source says** ({source.title}): “{item.says}”\n>\n"
             f"> **The documentation says** ({fact.publisher}, [{fact.page}]({fact.url}), "
             f"{fact.page_date}; read {fact.read}): “{fact.quote}”\n>\n"
-            f"> **In the lab:** {' '.join(lab.split())}"
+            + (f"{fact.table_markdown('> ')}\n>\n" if fact.table else "")
+            + f"> **In the lab:** {' '.join(lab.split())}"
         )
         return SourceVsDocsView(
             item.id, item.topic, item.step, source, item.says, fact.page, fact.url,

@@ -68,8 +68,20 @@ class Fact(_Strict):
     page_date: str = Field(min_length=1)
     read: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
     quote: str = Field(min_length=1)
+    table: list[list[str]] = Field(
+        default_factory=list, description="a table the quote introduces, cell by cell, header first"
+    )
     also: str = ""
     values: dict[str, Any] = Field(default_factory=dict)
+
+    def table_markdown(self, prefix: str = "") -> str:
+        """The quoted table as markdown lines (each starting with ``prefix``), or ``""``."""
+        if not self.table:
+            return ""
+        head, *rows = self.table
+        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        lines += ["| " + " | ".join(row) + " |" for row in rows]
+        return "\n".join(prefix + line for line in lines)
 
 
 def normal(text: str) -> str:

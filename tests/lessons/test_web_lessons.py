@@ -81,3 +81,17 @@ def test_the_animated_run_plays() -> None:
     assert at.session_state["lessons.1.0.playing"]
     at.run()
     assert not at.exception, at.exception
+
+
+def test_the_capstone_page_checks_each_route_choice_and_its_reason() -> None:
+    at = walk(10)
+    run = lesson(10)
+    resize = run.decisions[-1]
+    key = f"lessons.10.decision.{resize.id}"
+    at.radio(key=f"{key}.choice").set_value(resize.options[0]).run()
+    at.text_input(key=f"{key}.reason").input("one function is cheapest").run()
+    at.button(key=f"{key}.check").click().run()
+    assert not at.exception, at.exception
+    shown = texts(at)
+    assert "The numbers disagree" in shown and "one function is cheapest" in shown
+    assert resize.options[resize.supported[0]] in shown

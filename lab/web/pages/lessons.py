@@ -146,7 +146,7 @@ def _decisions(lesson: LessonRun, progress: Progress) -> None:
     for decision in lesson.decisions:
         key = f"lessons.{lesson.number}.decision.{decision.id}"
         with st.container(border=True):
-            st.markdown(f"**{decision.route}.** {decision.question}")
+            st.markdown(f"**{decision.question}**")
             before = saved.get(decision.id, {})
             index = (
                 decision.options.index(before["choice"])
