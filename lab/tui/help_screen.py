@@ -18,20 +18,38 @@ from lab.view import LEGEND, OUTCOMES
 _INTRO = """\
 [b]Serverless Lab[/b] — the same requests, played on each platform model side by side.
 
-Each [b]row is an instance[/b] (a container running your function); time flows left to right and
-the right edge is [i]now[/i]. The [b]arrivals[/b] row marks each request as it comes in, and how it
-was served. Under each side the [b]meters[/b] run: the bill so far (and the whole run's bill) with
-its parts (calls or req: the per-request fee), requests done, timed out (!) and rejected (x), cold
-starts (*), latency p50/p99 of the requests done so far (– until one is), instances, requests per
-instance, and CPU efficiency (CPU used / time billed). A digit on a lane is how many requests that
-one instance is running at once (+ for 10 or more). Paused, the clock reads to the millisecond, and
-s (step) names the event it stopped at.
+Each [b]row is an instance[/b] (a container running your function); time flows left to right up to
+the clock (▼ on the [b]time[/b] row, whose ticks carry their units). Where several requests run at
+once on one instance, each gets a row of its own under it (└r12). The [b]arrivals[/b] row marks
+each request as it comes in, and how it was served. A digit on a lane is how many requests that
+instance runs at once (+ for 10 or more): on a filled cell they are computing, on a plain
+underlined one they are waiting for I/O. Under each side the [b]meters[/b] run: the bill so far
+(and the whole run's bill) with its parts (calls or req: the per-request fee), requests done,
+timed out (!) and rejected (x), cold starts (*), latency p50/p99 of the requests done so far (–
+until one is), instances and requests per instance.
 
-[b]What-if[/b] (w): change the workload or the platform and the run is simulated again at once.
-Select a lane (↑/↓, enter or a click) to see that instance's requests, events and bill share. Load
-another scenario from the command palette (ctrl+p): type "scenario". The guided [b]lessons[/b] (l)
-ask you to predict a number, then show the run. `lab tui --live` plays the same screens from real
-processes as they run.
+[b]CPU efficiency[/b] is the same measure on every model: the CPU time actually used (requests
+plus billed cold-start work) over the time that model bills. Traditional bills each request's
+whole duration, so a request that mostly waits scores low; Fluid bills an instance's time while
+any request is in flight, so requests waiting together on one instance raise it.
+
+[b]Moments[/b]: '.' jumps to the next moment of a kind and ',' to the previous one, paused and
+zoomed so it fills the lanes, with what it shows under the clock (a cold start's phases and
+their durations, a bytecode-cache hit, requests at once on one instance, a rejected request, a
+timeout...); k picks the kind. [b]Zoom[/b] is separate from speed: ] shows less time, [ more;
+- and + change only the speed. Paused, s (step) names the event it stopped at; r restarts.
+`lab tui --at KIND` opens on the first moment of a kind.
+
+[b]Follow a request[/b]: f (or enter on a request's row) shows its path on every model — arrival,
+queue, instance, cold-start phases, each CPU and I/O stretch, first byte, response, background
+work — and its share of the bill; its rows are marked in the lanes.
+
+[b]What-if[/b] (w): change the workload or the platform and the run is simulated again at once;
+the line under the clock keeps the previous run's bill beside the new one. Select a lane (↑/↓,
+enter or a click) to see that instance's requests, events and bill share. Load another scenario
+from the command palette (ctrl+p): type "scenario". The guided [b]lessons[/b] (l) ask you to
+predict a number, then show the run. `lab tui --live` plays the same screens from real processes
+as they run.
 """
 
 INTRO = re.sub(r"(?<!\n)\n(?!\n)", " ", _INTRO)

@@ -38,6 +38,7 @@ STEP_WORDS: dict[str, str] = {
     "background_done": "background work done",
 }
 """Words for the path's instants; spans (phases, cpu, io, ...) use ``lab.view.legend``."""
+_WORK = frozenset({"cpu", "io", "bg_cpu", "bg_io"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,10 +94,33 @@ class RequestPath:
         """The steps that last (phases, queue, cpu, io, background), for highlighting."""
         return [s for s in self.steps if s.end > s.start]
 
-    def story(self) -> list[str]:
-        """The path as lines: ``+0 ms  arrived``, ``+150 ms  provision 150 ms`` ..."""
+    def story(self, max_work: int = 8) -> list[str]:
+        """The path as lines: ``+0 ms  arrived``, ``+150 ms  provision 150 ms`` ...; its bill
+        share comes second. A long run of CPU and I/O stretches (a streamed answer) shows its
+        first and last few and, between them, how many more and their CPU and I/O in all."""
         lines = [f"request {self.request} on {self.route or 'its route'} ({self.model})"]
-        for step in self.steps:
+        if self.share is not None:
+            lines.append(
+                f"its bill {money(self.share.total)} "
+                f"({percent(self.share_of_bill, 2)} of the {self.model} bill)"
+            )
+        work = [i for i, s in enumerate(self.steps) if s.kind in _WORK]
+        hidden: set[int] = set()
+        if len(work) > max_work:
+            hidden = set(work[max_work // 2 + 1 : len(work) - max_work // 2 + 1])
+        told_gap = False
+        for i, step in enumerate(self.steps):
+            if i in hidden:
+                if not told_gap:
+                    told_gap = True
+                    gone = [self.steps[j] for j in sorted(hidden)]
+                    cpu = sum(g.duration for g in gone if g.kind in ("cpu", "bg_cpu"))
+                    wait = sum(g.duration for g in gone if g.kind in ("io", "bg_io"))
+                    lines.append(
+                        f"{'…':>10}  {len(gone)} more stretches: CPU "
+                        f"{duration_ms(cpu * 1000)}, I/O wait {duration_ms(wait * 1000)}"
+                    )
+                continue
             since = step.start - self.arrived
             at = f"+{duration_ms(since * 1000)}" if since > 0 else "0 ms"
             text = step.words
@@ -110,11 +134,6 @@ class RequestPath:
         cpu = duration_ms(self.cpu_s * 1000)
         if self.outcome != "rejected":
             lines.append(f"CPU {cpu} of {duration_ms(max(self.latency, 0.0) * 1000)} in all")
-        if self.share is not None:
-            lines.append(
-                f"its bill {money(self.share.total)} "
-                f"({percent(self.share_of_bill, 2)} of the {self.model} bill)"
-            )
         return lines
 
     def to_dict(self) -> dict[str, Any]:

@@ -60,7 +60,7 @@ OUTCOMES: dict[str, Look] = {
     ),
     "rejected": Look("rejected", "x", "#ff0000", "refused: max instances reached"),
     "timed_out": Look("timed out", "!", "#ff0000", "cut at max duration"),
-    "failed": Look("failed", "!", "#ff0000", "ended in an error"),
+    "failed": Look("failed", "✗", "#ff0000", "ended in an error"),
     "recycled": Look("recycled", "†", "#7f7f7f", "instance torn down after keep-alive"),
 }
 

@@ -218,3 +218,35 @@ def test_snapshot_lesson_4_five_at_once(snap_compare, tmp_path, monkeypatch) -> 
     app = opened_app("lesson01-api", at=None)  # type: ignore[arg-type]
     run_before = lesson_snapshot(4, "arrive together")
     assert snap_compare(app, terminal_size=(120, 36), run_before=run_before)
+
+
+async def test_follow_a_request_and_the_comparison_line() -> None:
+    from lab.tui.widgets.follow import CompareLine, FollowPanel
+
+    app = opened_app(at="cold_start")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        line = str(screen.query_one(CompareLine).render())
+        assert "fluid so far:" in line and "cold starts" in line
+        await pilot.press("f")
+        panel = screen.query_one(FollowPanel)
+        assert panel.display and panel.request == screen.player.moment.request
+        story = str(panel.render())
+        assert "following request" in story and "provision 150 ms" in story
+        assert "its bill $" in story and "traditional" in story and "fluid" in story
+        await pilot.press("f")
+        assert not panel.display
+
+
+def test_comparison_line_keeps_the_previous_run_after_a_what_if() -> None:
+    from lab.tui.widgets.follow import compare_text
+    from lab.view import Meters
+
+    now = {
+        "traditional": Meters(t=5.0, cold_starts=3, bill={"wall_clock": 1.0}),
+        "fluid": Meters(t=5.0, cold_starts=1, bill={"active_cpu": 0.07}),
+    }
+    before = {"traditional": Meters(t=5.0, bill={"wall_clock": 2.0})}
+    text = compare_text(now, before)
+    assert text.startswith("[b]fluid[/b] so far: -93% bill, 1 vs 3 cold starts")
+    assert "before the change:[/dim] traditional $2.00 → [b]now[/b] traditional $1.00" in text

@@ -26,7 +26,16 @@ from textual.widget import Widget
 
 from lab.tui.arrivals import ArrivalIndex, arrival_strip
 from lab.tui.lane_rows import LabelKey, LaneRows, RowKey
-from lab.tui.raster import RECYCLED, TIMEOUT, Raster, SpanArrays, column, raster, text_strip
+from lab.tui.raster import (
+    FAILED,
+    RECYCLED,
+    TIMEOUT,
+    Raster,
+    SpanArrays,
+    column,
+    raster,
+    text_strip,
+)
 from lab.view import QUEUE_LANE, Frame, LaneState, Timeline
 from lab.view.moments import Moment
 from lab.view.zoom import axis_line
@@ -222,7 +231,7 @@ class LanesView(ScrollView, can_focus=True):
         """This frame's key of each row looked at so far."""
         self.arrays = SpanArrays.of([])
         self._spans = self.arrays
-        self._bad_ends: list[tuple[float, int]] = []
+        self._bad_ends: list[tuple[float, int, int]] = []
         self._looks: tuple[int, bool] | None = None
         """(width, has focus) for this frame's lines: both are found by walking the DOM, and
         a frame draws every visible line."""
@@ -234,7 +243,7 @@ class LanesView(ScrollView, can_focus=True):
         self.arrays = arrays if arrays is not None else SpanArrays.of(timeline.spans)
         self.cursor = 0
         self._bad_ends = sorted(
-            (r.ended, r.instance)
+            (r.ended, r.instance, TIMEOUT if r.outcome == "timed_out" else FAILED)
             for r in timeline.requests.values()
             if r.outcome in ("timed_out", "failed")
         )
@@ -355,12 +364,12 @@ class LanesView(ScrollView, can_focus=True):
             col = column(info.ended, t0, t1, width)
             if col is not None:
                 result.codes[row, col] = RECYCLED
-        lo = bisect.bisect_left(self._bad_ends, (t0, -2))
-        hi = bisect.bisect_right(self._bad_ends, (min(t1, self.now), math.inf))
-        for ended, instance in self._bad_ends[lo:hi]:
+        lo = bisect.bisect_left(self._bad_ends, (t0, -2, 0))
+        hi = bisect.bisect_right(self._bad_ends, (min(t1, self.now), math.inf, math.inf))
+        for ended, instance, mark in self._bad_ends[lo:hi]:
             col = column(ended, t0, t1, width)
             if col is not None and instance in rows:
-                result.codes[rows[instance], col] = TIMEOUT
+                result.codes[rows[instance], col] = mark
         return result
 
     # --- drawing -------------------------------------------------------------------------

@@ -20,13 +20,14 @@ SHORT = {
     "idle": "idle",
     "queued": "queued",
 }
-ARRIVALS = ("warm", "cold", "joined", "rejected", "timed_out", "recycled")
+ARRIVALS = ("warm", "cold", "joined", "rejected", "timed_out", "failed", "recycled")
 ARRIVAL_SHORT = {
     "warm": "warm",
     "cold": "cold",
     "joined": "joined",
     "rejected": "rejected",
     "timed_out": "timeout",
+    "failed": "failed",
     "recycled": "recycled",
 }
 
@@ -37,11 +38,14 @@ def legend_text() -> Text:
         look = LEGEND[kind]
         text.append(look.glyph, style=f"bold {look.color}")
         text.append(f"{word}  ", style="dim")
-    overlap = f"bold #000000 on {LEGEND['io'].color}"
-    text.append("3", style=overlap)
-    text.append(" 3 at once  ", style="dim")
-    text.append("+", style=overlap)
+    text.append("3", style=f"bold #000000 on {LEGEND['cpu'].color}")
+    text.append(" 3 at once on CPU  ", style="dim")
+    text.append("3", style=f"bold underline {LEGEND['io'].color}")
+    text.append(" 3 waiting  ", style="dim")
+    text.append("+", style=f"bold underline {LEGEND['io'].color}")
     text.append(" 10 or more  ", style="dim")
+    text.append("▼", style="bold #f0c674")
+    text.append("now  ", style="dim")
     for kind in ARRIVALS:
         look = OUTCOMES[kind]
         text.append(look.glyph, style=f"bold {look.color}")

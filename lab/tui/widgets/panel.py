@@ -110,6 +110,11 @@ class ModelPanel(Vertical):
         if self.timeline is not None:
             self._apply_run()
 
+    def follow(self, request: int | None) -> None:
+        """Mark ``request``'s rows in the lanes (None: none)."""
+        if self._parts is not None:
+            self._parts[2].follow(request)
+
     def focus_on(self, moment: Moment | None) -> None:
         """Mark ``moment`` (one of this model's) in the lanes, or nothing."""
         self.moment = moment

@@ -21,6 +21,7 @@ from textual.timer import Timer
 from lab.tui.clock import PlaybackClock, nearest_speed
 from lab.tui.playback import Playback, moment_view
 from lab.tui.widgets.clockbar import ClockBar, step_note
+from lab.tui.widgets.follow import CompareLine, FollowPanel
 from lab.tui.widgets.lanes import LanesView
 from lab.tui.widgets.panel import ModelPanel
 from lab.view.moments import MOMENT_KINDS, Moment, best_moment
@@ -59,6 +60,7 @@ def player_bindings(priority: bool = True) -> list[BindingType]:
         Binding("k", "moment_kind", "kind", priority=priority),
         Binding("right_square_bracket", "zoom_in", "zoom", key_display="]", priority=priority),
         Binding("left_square_bracket", "zoom_out", "out", key_display="[", priority=priority),
+        Binding("f", "follow", "follow", priority=priority),
     ]
 
 
@@ -79,6 +81,8 @@ class Player(Vertical):
         self._timer: Timer | None = None
         self._last_tick = 0.0
         self._panels: list[ModelPanel] = []
+        self.playback_before: Playback | None = None
+        """The run shown before this one (a what-if compares with it)."""
         self.opening: Opening | None = None
         """Where the next first run opens (None: at 0, at the suggested speed)."""
         self.kind = "cold_start"
@@ -88,6 +92,8 @@ class Player(Vertical):
 
     def compose(self) -> ComposeResult:
         yield ClockBar(id="clock")
+        yield CompareLine(id="compare")
+        yield FollowPanel(id="follow")
         with Horizontal(id="panels"):
             for model in self.models:
                 yield ModelPanel(model)
@@ -131,6 +137,16 @@ class Player(Vertical):
             )
         self.clock.end_time = playback.end_time
         self.clock.event_times = playback.event_times
+        compare = self.query_one(CompareLine)
+        old = self.playback_before
+        if first or old is None or old is playback:
+            compare.before = {}
+        else:  # a what-if re-run: the previous run's bills at the same instant stay in view
+            compare.before = {m: t.meters for m, t in old.timelines.items() if t.meters is not None}
+        self.playback_before = playback
+        follow = self.query_one(FollowPanel)
+        if follow.request is not None and not follow.tell(follow.request, playback):
+            follow.close()
         if first:
             self.clock.speed = playback.suggested_speed()
             self.clock.width = playback.suggested_width()
@@ -288,6 +304,46 @@ class Player(Vertical):
             return
         for panel in self._panels:
             panel.show(self.clock.t, t0, t1)
+        self.query_one(CompareLine).show(
+            {p.model: p.frame.meters if p.frame else None for p in self._panels}, self.clock.t
+        )
+
+    def follow_request(self, request: int | None = None) -> None:
+        """Follow ``request`` (default: the moment's, or the one on the cursor's row), or stop
+        following when one is followed already and none is named."""
+        panel = self.query_one(FollowPanel)
+        if request is None and panel.request is not None:
+            panel.close()
+            for p in self._panels:
+                p.follow(None)
+            return
+        if request is None:
+            request = self._request_at_cursor()
+        if request is None or self.playback is None:
+            self.app.notify("select a request's row (or jump to a moment with one), then f")
+            return
+        if panel.tell(request, self.playback):
+            for p in self._panels:
+                p.follow(request)
+
+    def _request_at_cursor(self) -> int | None:
+        if self.moment is not None and self.moment.request is not None:
+            return self.moment.request
+        focused = self.screen.focused
+        lanes = focused if isinstance(focused, LanesView) else None
+        if lanes is None:
+            return None
+        row = lanes._row_id(lanes.cursor)
+        if isinstance(row, tuple):
+            return row[1]
+        if row is not None and lanes.frame is not None:
+            state = next((s for s in lanes.frame.lanes if s.instance == row), None)
+            if state is not None and state.requests:
+                return state.requests[0][0]
+        return None
+
+    def on_lanes_view_follow(self, message: LanesView.Follow) -> None:
+        self.follow_request(message.request)
 
     def step(self) -> None:
         self.play(False)
@@ -346,3 +402,6 @@ class PlayerKeys:
 
     def action_zoom_out(self) -> None:
         self.player.zoom(wider=True)
+
+    def action_follow(self) -> None:
+        self.player.follow_request()
