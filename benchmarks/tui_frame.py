@@ -3,7 +3,9 @@ the app's CPU use while paused.
 
     /work/venv/bin/python benchmarks/tui_frame.py [--frames 40] [--idle-seconds 10] [--json]
 
-Targets (issue 4): under 15 ms per frame; near-zero CPU when paused.
+Targets (issue 4, again in issue 12 with a row per request): under 15 ms per frame; near-zero
+CPU when paused. Both measurements draw every instance's requests in rows of their own
+(``--request-rows always``: ~20 rows under each of ~51 instances, the lanes scroll).
 
 * frame: the playground at 200x64 shows two panels (two Fluid variants, 20 requests per
   instance each), ~51 lanes and ~1,000 requests in flight per panel at the instants drawn.
@@ -44,7 +46,7 @@ from typing import Any
 
 from lab.tui.app import LabApp
 from lab.tui.playground import FPS
-from lab.tui.widgets.lanes import ArrivalStrip, LanesView
+from lab.tui.widgets.lanes import REQUEST_ROWS, ArrivalStrip, LanesView
 from models.scenario import Scenario
 
 SIZE = (200, 64)
@@ -72,6 +74,7 @@ def scenario() -> Scenario:
 
 
 async def measure_frames(frames: int) -> dict[str, Any]:
+    REQUEST_ROWS[0] = "always"  # every instance's requests in rows of their own (issue 12)
     app = LabApp(scenario(), autoplay=False, animate=False)
     async with app.run_test(size=SIZE) as pilot:
         screen = None
@@ -121,6 +124,7 @@ async def measure_frames(frames: int) -> dict[str, Any]:
             frame = panel_lanes.frame
             assert frame is not None
             shape[panel_lanes.model] = {
+                "rows": len(panel_lanes.lanes),
                 "lanes_drawn": min(len(panel_lanes.lanes), panel_lanes.size.height),
                 "instances_alive": len(frame.lanes),
                 "requests_in_flight": frame.in_flight,
@@ -168,7 +172,10 @@ def measure_idle(seconds: float, scenario_file: str) -> dict[str, float]:
         fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", SIZE[1], SIZE[0], 0, 0))
         os.environ["COLORTERM"] = "truecolor"
         os.environ["TERM"] = "xterm-256color"
-        os.execv(lab, [lab, "tui", scenario_file, "--paused"])
+        os.execv(
+            lab,
+            [lab, "tui", scenario_file, "--paused", "--at", "start", "--request-rows", "always"],
+        )
     try:
         _drain(fd, 10.0)  # start, simulate, first frames
         before = _cpu_seconds(pid)

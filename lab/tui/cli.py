@@ -30,10 +30,19 @@ def tui(
             "--at",
             help=(
                 "Open paused on the first moment of this kind, zoomed to fill the lanes: "
-                f"{', '.join(MOMENT_KIND_NAMES)}."
+                f"{', '.join(MOMENT_KIND_NAMES)}; or start (the beginning of the run). "
+                "Default: a cold start while requests overlap."
             ),
         ),
     ] = None,
+    request_rows: Annotated[
+        str,
+        typer.Option(
+            "--request-rows",
+            help="A row per request under an instance running several: auto (when there is "
+            "room), always (the lanes scroll) or off.",
+        ),
+    ] = "auto",
     requests: Annotated[
         int, typer.Option(help="--live: how many of the scenario's requests to send.")
     ] = 20,
@@ -50,8 +59,13 @@ def tui(
         raise fail(str(exc)) from None
     if requests < 1 or speed <= 0:
         raise fail("--requests must be at least 1 and --speed above 0")
-    if at is not None and at not in MOMENT_KIND_NAMES:
-        raise fail(f"--at: unknown moment kind {at!r}; known: {', '.join(MOMENT_KIND_NAMES)}")
+    if at is not None and at not in (*MOMENT_KIND_NAMES, "start"):
+        raise fail(
+            f"--at: unknown moment kind {at!r}; known: {', '.join(MOMENT_KIND_NAMES)} "
+            "(or start: the beginning of the run)"
+        )
+    if request_rows not in ("auto", "always", "off"):
+        raise fail(f"--request-rows: {request_rows!r} is not one of auto, always, off")
     if live:
         why = _live_missing(spec)
         if why:
@@ -59,7 +73,15 @@ def tui(
     from lab.tui.app import LabApp
 
     opening = at or "opening"  # the run's opening moment: a cold start while requests overlap
-    app = LabApp(spec, autoplay=not paused, live=(requests, speed) if live else None, at=opening)
+    from lab.tui.widgets.lanes import REQUEST_ROWS
+
+    REQUEST_ROWS[0] = request_rows
+    app = LabApp(
+        spec,
+        autoplay=not paused,
+        live=(requests, speed) if live else None,
+        at=None if opening == "start" else opening,
+    )
     try:
         app.run()
     finally:

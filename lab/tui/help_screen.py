@@ -36,7 +36,7 @@ any request is in flight, so requests waiting together on one instance raise it.
 [b]Moments[/b]: '.' jumps to the next moment of a kind and ',' to the previous one, paused and
 zoomed so it fills the lanes, with what it shows under the clock (a cold start's phases and
 their durations, a bytecode-cache hit, requests at once on one instance, a rejected request, a
-timeout...); k picks the kind. [b]Zoom[/b] is separate from speed: ] shows less time, [ more;
+timeout...); k picks the kind. [b]Zoom[/b] is separate from speed: ] shows less time, \\[ more;
 - and + change only the speed. Paused, s (step) names the event it stopped at; r restarts.
 `lab tui --at KIND` opens on the first moment of a kind.
 

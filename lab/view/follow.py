@@ -131,9 +131,9 @@ class RequestPath:
             if step.detail and step.kind in ("compile", "cache_load"):
                 text += f" ({step.detail})"
             lines.append(f"{at:>10}  {text}")
-        cpu = duration_ms(self.cpu_s * 1000)
+        used = duration_ms(self.cpu_s * 1000)
         if self.outcome != "rejected":
-            lines.append(f"CPU {cpu} of {duration_ms(max(self.latency, 0.0) * 1000)} in all")
+            lines.append(f"CPU {used} of {duration_ms(max(self.latency, 0.0) * 1000)} in all")
         return lines
 
     def to_dict(self) -> dict[str, Any]:

@@ -52,6 +52,8 @@ LABEL_STYLE = Style(color="#a0a0a0")
 FOLLOWED_STYLE = Style(color="#f0c674", bold=True)
 MAX_REQUEST_ROWS = 12
 """At most this many rows of requests under one instance."""
+REQUEST_ROWS = ["auto"]
+"""The default of every lane view made from now on (``lab tui --request-rows``)."""
 AXIS_STYLE = Style(color="#808080")
 NOW_STYLE = Style(color="#f0c674", bold=True)
 CURSOR_STYLE = Style(reverse=True, bold=True)
@@ -215,8 +217,9 @@ class LanesView(ScrollView, can_focus=True):
         self.moment: Moment | None = None
         self._want_lane: int | None = None
         """A lane to put the cursor on when it is next drawn (a moment's instance)."""
-        self.request_rows = True
-        """Give requests overlapping on an instance a row each, when there is room."""
+        self.request_rows = REQUEST_ROWS[0]
+        """Requests overlapping on an instance get a row each: ``auto`` when there is room,
+        ``always`` (the lanes scroll), ``off``."""
         self.followed: int | None = None
         """A request being followed: its row is marked."""
         self._sub: dict[int, tuple[int, int]] = {}
@@ -295,7 +298,9 @@ class LanesView(ScrollView, can_focus=True):
         as many as the height leaves room for (the busiest instances first)."""
         self._sub = {}
         room = height - len(lanes)
-        if not self.request_rows or room < 2:
+        if self.request_rows == "always":
+            room = MAX_REQUEST_ROWS * len(lanes)
+        if self.request_rows == "off" or room < 2:
             return lanes
         on = self._spans.requests_on([lane for lane in lanes if lane >= 0])
         busiest = sorted(((len(v), lane) for lane, v in on.items() if len(v) >= 2), reverse=True)
