@@ -16,11 +16,12 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from lab.format import money, percent, seconds
+from lab.format import duration_ms, money, percent, seconds
 from lab.view.legend import LEGEND, OUTCOMES, bill_label
 from lab.view.request_rows import REQUEST_KINDS, Slots, request_slots
 from lab.view.series import LaneBins, LatencyBin, LoadPoint, Mark
 from lab.view.sweep import BreakEven, SweepPoint
+from lab.view.sweep_latency import LatencyPoint
 from lab.view.timeline import QUEUE_LANE, Span
 
 MAX_MARKS = 10_000
@@ -327,6 +328,7 @@ def run_overview(
     share one explicit time axis, ``domain`` (the whole run by default), so the same instant is
     at the same place in both; zooming is done by the page, which bins the range it shows
     again (``lab.view.series.lane_bins``), so seconds show phases, not one flat bin."""
+    shaded = domain  # the whole run needs no shading
     if domain is None:
         ends = [b.end for bins, _m in lanes.values() for b in bins.bins]
         ends += [p.t for points in series.values() for p in points]
@@ -336,7 +338,7 @@ def run_overview(
         _instance_timeline(bins, marks, f"{model}: instances", datasets, width, domain)
         for model, (bins, marks) in lanes.items()
     ]
-    load = _load_chart(series, datasets, width, domain)
+    load = _load_chart(series, datasets, width, shaded)
     return _top(
         {"vconcat": [*timelines, load], "resolve": {"legend": {"color": "independent"}}},
         datasets,
@@ -644,6 +646,56 @@ def breakeven_chart(
         title="Where Fluid stops saving: cost as the work becomes CPU-bound",
         width=FULL_WIDTH - 40,
         height=280,
+    )
+
+
+def p99_sweep_chart(
+    points: Sequence[LatencyPoint], even: BreakEven, current_share: float | None = None
+) -> alt.LayerChart:
+    """p99 latency of each model over the same CPU shares as the break-even curve above it:
+    what the cheaper model costs in the slow tail."""
+    rows = [
+        (p.cpu_share, model, ms, duration_ms(ms)) for p in points for model, ms in p.p99_ms.items()
+    ]
+    frame = pd.DataFrame(rows, columns=["cpu_share", "model", "p99_ms", "p99"])
+    models = list(points[0].p99_ms) if points else []
+    lines = (
+        alt.Chart(frame)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("cpu_share:Q", title="CPU share of request time", axis=alt.Axis(format="%")),
+            y=alt.Y("p99_ms:Q", title="p99 latency (ms)"),
+            color=alt.Color("model:N", scale=_model_scale(models), title="model", legend=_legend()),
+            tooltip=[
+                alt.Tooltip("model:N"),
+                alt.Tooltip("cpu_share:Q", format=".0%"),
+                alt.Tooltip("p99:N"),
+            ],
+        )
+    )
+    layers: list[alt.Chart] = [lines]
+    marks = []
+    if even.cpu_share is not None and even.status == "crosses":
+        marks.append((even.cpu_share, "solid"))
+    if current_share is not None and not math.isnan(current_share):
+        marks.append((current_share, "dotted"))
+    if marks:
+        layers.append(
+            alt.Chart(pd.DataFrame(marks, columns=["cpu_share", "style"]))
+            .mark_rule(color="#333333")
+            .encode(
+                x=alt.X("cpu_share:Q"),
+                strokeDash=alt.StrokeDash(
+                    "style:N",
+                    scale=alt.Scale(domain=["solid", "dotted"], range=[[1, 0], [2, 3]]),
+                    legend=None,
+                ),
+            )
+        )
+    return alt.layer(*layers).properties(
+        title="…and what it costs in latency: p99 at the same CPU shares",
+        width=FULL_WIDTH - 40,
+        height=200,
     )
 
 

@@ -313,6 +313,10 @@ def show(chart: alt.TopLevelMixin | Spec, key: str) -> Spec:
     """Draw a chart (an Altair chart, or a Vega-Lite spec) at the size it asks for; returns
     the spec (rows inline, for the downloads)."""
     spec = chart if isinstance(chart, dict) else spec_of(chart)
+    if "vconcat" in spec and "autosize" not in spec:
+        # every row fitted to the page's width, axes and legends included (Streamlit pads
+        # rows that are layers, which then overflow the page by their axis labels)
+        spec = {**spec, "autosize": {"type": "fit-x", "contains": "padding"}}
     st.vega_lite_chart(as_arrow(spec), key=key, width="stretch")
     return spec
 

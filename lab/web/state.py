@@ -32,6 +32,7 @@ from lab.view.series import (
     load_series,
 )
 from lab.view.sweep import ModelCost, SweepPoint, cpu_share_sweep, monthly_costs
+from lab.view.sweep_latency import LatencyPoint, cost_and_latency_sweep
 from lab.view.whatif import COMPARED, Knobs, apply_knobs, read_knobs, with_compared_models
 from lab.web.side_by_side import run_laid_out, warm_up
 from models.loading import DEFAULT_SCENARIO, builtin_scenario
@@ -218,3 +219,11 @@ def monthly(scenario: Scenario, requests_per_month: float, sample: int) -> dict[
 @st.cache_data(max_entries=16, hash_funcs=HASH_FUNCS, show_spinner=False)
 def sweep(scenario: Scenario, requests_per_month: float, sample: int) -> list[SweepPoint]:
     return cpu_share_sweep(scenario, requests_per_month, sample=sample)
+
+
+@st.cache_data(max_entries=16, hash_funcs=HASH_FUNCS, show_spinner=False)
+def sweep_with_latency(
+    scenario: Scenario, requests_per_month: float, sample: int
+) -> tuple[list[SweepPoint], list[LatencyPoint]]:
+    """The bill page's sweep: cost per million and p99 at each CPU share, one run each."""
+    return cost_and_latency_sweep(scenario, requests_per_month, sample=sample)

@@ -95,3 +95,36 @@ def test_the_capstone_page_checks_each_route_choice_and_its_reason() -> None:
     shown = texts(at)
     assert "The numbers disagree" in shown and "one function is cheapest" in shown
     assert resize.options[resize.supported[0]] in shown
+
+
+def _kinds_drawn(at: AppTest, index: int) -> set[str]:
+    from tests.web.conftest import chart_datasets
+
+    return {
+        r["activity"]
+        for rows in chart_datasets(at, index).values()
+        for r in rows
+        if "activity" in r
+    }
+
+
+def test_lesson_steps_open_paused_on_their_moment() -> None:
+    """Lesson 1's first animated step opens on a cold start with its four phases in view (not
+    at the end of the run); lesson 4's on five requests at once on one fluid instance."""
+    from lab.view.legend import LEGEND
+
+    at = walk(1)
+    assert not at.session_state["lessons.1.0.playing"]
+    assert (
+        at.session_state["lessons.1.0.cursor"]
+        < lesson(1).result("typical").models["traditional"].end_time / 100
+    )
+    phases = {LEGEND[k].label for k in ("provision", "runtime_init", "compile", "module_init")}
+    assert phases <= _kinds_drawn(at, 0)
+    assert any("Paused on: cold start" in c.value for c in at.caption)
+    at = walk(4)
+    at.radio(key="lessons.4.0.model").set_value("fluid").run()
+    assert not at.exception, at.exception
+    assert any("5 requests" in c.value or "overlap" in c.value for c in at.caption), [
+        c.value for c in at.caption
+    ]

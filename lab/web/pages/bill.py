@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import altair as alt
 import streamlit as st
 
 from lab import charts
@@ -17,7 +18,13 @@ from lab.view.legend import bill_label
 from lab.view.sweep import MONTH_S, SHARES, break_even
 from lab.view.whatif import COMPARED, apply_knobs, read_knobs
 from lab.web import state
-from lab.web.controls import chart_with_downloads, price_names, price_title, scenario_caption
+from lab.web.controls import (
+    chart_with_downloads,
+    price_names,
+    price_short,
+    price_title,
+    scenario_caption,
+)
 from lab.web.export import rows_csv
 
 SAMPLES = [200, 500, 1000, 2000, 5000]
@@ -42,16 +49,18 @@ prices_traditional = inputs[1].selectbox(
     "traditional: price list",
     price_names("wall_clock"),
     index=price_names("wall_clock").index(knobs.prices_traditional),
-    format_func=price_title,
+    format_func=price_short,
     key="bill.prices_traditional",
 )
+inputs[1].caption(price_title(prices_traditional))
 prices_fluid = inputs[2].selectbox(
     "fluid: price list",
     price_names("active_cpu"),
     index=price_names("active_cpu").index(knobs.prices_fluid),
-    format_func=price_title,
+    format_func=price_short,
     key="bill.prices_fluid",
 )
+inputs[2].caption(price_title(prices_fluid))
 sample = st.select_slider(
     "requests simulated for the monthly bill (more: steadier, slower)",
     SAMPLES,
@@ -113,7 +122,7 @@ st.caption(
     f"({len(SHARES)} points, {count(SWEEP_SAMPLE)} requests each, simulated under both models)."
 )
 with st.spinner("Sweeping the CPU share…"):
-    points = state.sweep(priced, float(monthly_requests), SWEEP_SAMPLE)
+    points, latencies = state.sweep_with_latency(priced, float(monthly_requests), SWEEP_SAMPLE)
 even = break_even(points)
 current_share = 1.0 - knobs.io_share
 if even.status == "crosses" and even.cpu_share is not None:
@@ -130,15 +139,25 @@ else:
         "break-even in the range simulated. Try another traditional price list."
     )
 chart_with_downloads(
-    charts.breakeven_chart(points, even, current_share),
+    alt.vconcat(
+        charts.breakeven_chart(points, even, current_share),
+        charts.p99_sweep_chart(latencies, even, current_share),
+    ).resolve_scale(color="shared"),
     f"{scenario.name}-break-even",
     "bill.breakeven",
 )
 st.download_button(
     "Sweep as CSV",
     rows_csv(
-        ["cpu_share", *[f"{m} USD per million" for m in COMPARED]],
-        [[p.cpu_share, *[p.per_million[m] for m in COMPARED]] for p in points],
+        [
+            "cpu_share",
+            *[f"{m} USD per million" for m in COMPARED],
+            *[f"{m} p99 ms" for m in COMPARED],
+        ],
+        [
+            [p.cpu_share, *[p.per_million[m] for m in COMPARED], *[q.p99_ms[m] for m in COMPARED]]
+            for p, q in zip(points, latencies, strict=True)
+        ],
     ),
     file_name=f"{scenario.name}-cpu-sweep.csv",
     mime="text/csv",

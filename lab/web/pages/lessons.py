@@ -18,6 +18,8 @@ import streamlit as st
 from lab import charts
 from lab.format import count, money, seconds
 from lab.view import QUEUE_LANE, Timeline, build_timeline, state_at
+from lab.view.moments import Moment, best_moment, run_moments
+from lab.view.zoom import window_for
 from lab.web.clock import PlayClock
 from lab.web.controls import chart_with_downloads, show
 from lessons import LessonError, LessonRun, list_lessons, open_lesson
@@ -62,8 +64,29 @@ def _lanes(timeline: Timeline, t0: float, cursor: float) -> list[int]:
     return lanes
 
 
-def _animated_run(number: int, run: str, models: list[str], key: str) -> None:
-    """A compact replay of one run: model, play/pause, a time cursor and the lanes at it."""
+@st.cache_resource(max_entries=24, show_spinner=False)
+def _moments(number: int, run: str) -> list[Moment]:
+    return run_moments(_lesson(number).result(run))
+
+
+def _opening(number: int, run: str, model: str, wanted: str | None) -> Moment | None:
+    """The moment a step opens on: the one it names (``moment`` in the lesson file, once
+    steps carry it), else what this model's run shows best: requests overlapping on one
+    instance, a bytecode-cache hit, or a cold start with every phase."""
+    moments = _moments(number, run)
+    kinds = [wanted] if wanted else ["overlap", "cache_hit", "cold_start"]
+    for kind in kinds:
+        found = best_moment(moments, kind, model)
+        if found is not None and (kind != "overlap" or found.count >= 2):
+            return found
+    return None
+
+
+def _animated_run(
+    number: int, run: str, models: list[str], key: str, wanted: str | None = None
+) -> None:
+    """A compact replay of one run: model, play/pause, a time cursor and the lanes at it. It
+    opens paused on the step's moment, zoomed so the moment fills the chart."""
     lesson = _lesson(number)
     title = lesson.lesson.runs[run].title or run
     model = st.radio(f"run: {title}", models, key=f"{key}.model", horizontal=True)
@@ -71,14 +94,28 @@ def _animated_run(number: int, run: str, models: list[str], key: str) -> None:
     end = max(timeline.end_time, 1e-6)
     rate = end / PLAY_SECONDS
     clock = PlayClock(key)
+    zoom_key, said_key, opened_key = f"{key}.zoom", f"{key}.said", f"{key}.opened"
+    if st.session_state.get(opened_key) != model:  # first shown, or another model picked
+        st.session_state[opened_key] = model
+        moment = _opening(number, run, model, wanted)
+        if moment is None:
+            clock.reset(end)
+            st.session_state.pop(zoom_key, None)
+            st.session_state.pop(said_key, None)
+        else:
+            clock.reset(min(moment.end, end))
+            st.session_state[zoom_key] = window_for(moment, run_end=end).width
+            st.session_state[said_key] = moment.describe()
     clock.setdefault(end)
     playing = clock.playing
-    st.button(
-        "Pause" if playing else "Play the run",
-        key=f"{key}.play",
-        on_click=clock.toggle,
-        args=(rate, end),
-    )
+
+    def _toggle() -> None:
+        st.session_state.pop(zoom_key, None)  # playing: the window follows the whole run
+        clock.toggle(rate, end)
+
+    st.button("Pause" if playing else "Play the run", key=f"{key}.play", on_click=_toggle)
+    if st.session_state.get(said_key) and not playing:
+        st.caption(f"Paused on: {st.session_state[said_key]}")
 
     @st.fragment(run_every=TICK_S if playing else None)
     def frame() -> None:
@@ -94,7 +131,8 @@ def _animated_run(number: int, run: str, models: list[str], key: str) -> None:
         if now.meters is not None:
             cells[2].metric("cold starts so far", count(now.meters.cold_starts))
             cells[3].metric("bill so far", money(now.meters.bill_total))
-        window = min(end, max(end / 4, 1.0))
+        zoom = st.session_state.get(zoom_key)
+        window = float(zoom) if zoom else min(end, max(end / 4, 1.0))
         while True:  # a window short enough to stay under the chart's mark budget
             t0 = max(0.0, cursor - 0.85 * window)
             spans = timeline.spans_between(t0, cursor)
@@ -102,7 +140,12 @@ def _animated_run(number: int, run: str, models: list[str], key: str) -> None:
                 break
             window /= 2
         chart = charts.replay_chart(
-            spans, _lanes(timeline, t0, cursor), t0, t0 + window, cursor, f"{model}: {title}"
+            spans,
+            _lanes(timeline, t0, cursor),
+            t0,
+            t0 + window,
+            cursor,
+            f"{model}: {title} (a band per instance, a row per request)",
         )
         if clock.playing:
             show(chart, f"{key}.chart")
@@ -209,6 +252,7 @@ def page() -> None:
                 step.animate,
                 step.models or list(lesson.result(step.animate).models),
                 f"lessons.{lesson.number}.{step.index}",
+                getattr(step, "moment", None),
             )
         progress.mark_step(lesson.slug, step.index)
     st.caption(f"step {min(shown + 1, len(lesson.steps))} of {len(lesson.steps)}")
