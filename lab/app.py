@@ -39,7 +39,21 @@ PAGES = {
         st.Page("web/pages/editor.py", title="Scenario editor", icon=":material/edit_note:"),
         st.Page("web/pages/live.py", title="Live runtime", icon=":material/sensors:"),
     ],
-    "Learn": [st.Page("web/pages/lessons.py", title="Lessons", icon=":material/school:")],
+    "Learn": [
+        st.Page("web/pages/lessons.py", title="Lessons", icon=":material/school:"),
+        st.Page(
+            "web/pages/class_student.py",
+            title="Join a class",
+            icon=":material/groups:",
+            url_path="class",
+        ),
+        st.Page(
+            "web/pages/class_teacher.py",
+            title="Teach a class",
+            icon=":material/co_present:",
+            url_path="teach",
+        ),
+    ],
 }
 
 st.navigation(PAGES).run()
