@@ -123,13 +123,15 @@ class SpanArrays:
         """For each of ``lanes``, the requests with work (cpu, io, background) here, by id."""
         if self.request is None or not len(self.lane) or not lanes:
             return {}
-        work = _IS_WORK[self.kind] & (self.request >= 0) & np.isin(self.lane, lanes)
+        work = _IS_WORK[self.kind] & (self.request >= 0) & (self.lane >= 0)
         if not work.any():
             return {}
-        pairs = np.unique(np.stack([self.lane[work], self.request[work]]), axis=1)
+        keys = np.unique(self.lane[work] * (1 << 32) + self.request[work])  # lane, then request
+        wanted = set(lanes)
         out: dict[int, list[int]] = {}
-        for lane, rid in zip(pairs[0].tolist(), pairs[1].tolist(), strict=True):
-            out.setdefault(lane, []).append(rid)
+        for lane, rid in zip((keys >> 32).tolist(), (keys & 0xFFFFFFFF).tolist(), strict=True):
+            if lane in wanted:
+                out.setdefault(lane, []).append(rid)
         return out
 
     def with_request_rows(self, rows: dict[tuple[int, int], int]) -> SpanArrays:
@@ -166,11 +168,16 @@ _IDLE = CODE["idle"]
 
 
 def raster(
-    spans: Sequence[Span] | SpanArrays, rows: dict[int, int], t0: float, t1: float, width: int
+    spans: Sequence[Span] | SpanArrays,
+    rows: dict[int, int],
+    t0: float,
+    t1: float,
+    width: int,
+    n_rows: int | None = None,
 ) -> Raster:
     """Lay ``spans`` (lane -> row via ``rows``; other lanes are skipped) over ``width`` columns
-    covering ``[t0, t1)``."""
-    n_rows = max(len(rows), 1)
+    covering ``[t0, t1)``; ``n_rows``: rows in all (default: as many as ``rows`` names)."""
+    n_rows = max(len(rows) if n_rows is None else n_rows, max(rows.values(), default=-1) + 1, 1)
     codes = np.full((n_rows, max(width, 1)), EMPTY, dtype=np.int16)
     counts = np.zeros((n_rows, max(width, 1)), dtype=np.int64)
     arrays = spans if isinstance(spans, SpanArrays) else SpanArrays.of(spans)

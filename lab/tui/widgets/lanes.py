@@ -360,8 +360,12 @@ class LanesView(ScrollView, can_focus=True):
         timeline = self.timeline
         assert timeline is not None
         t0, t1 = self.window
-        rows = {lane: i for i, lane in enumerate(self.lanes)}
-        result = raster(self._spans, rows, t0, t1, width)
+        top = self.scroll_offset.y
+        height = max(self.size.height, 1)
+        # only the rows on view are laid out (with a row per request the lanes can run to
+        # hundreds of rows); the raster keeps every row's index
+        rows = {lane: i for i, lane in enumerate(self.lanes) if top <= i < top + height}
+        result = raster(self._spans, rows, t0, t1, width, len(self.lanes))
         for lane, row in rows.items():
             info = timeline.instances.get(lane)
             if info is None or info.ended > self.now:
@@ -472,6 +476,11 @@ class LanesView(ScrollView, can_focus=True):
 
     def on_blur(self) -> None:
         self._repaint()
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self._raster = None  # only the rows on view are laid out: lay out the new ones
+        self._keys = {}
 
     def on_resize(self) -> None:
         self._looks = None
