@@ -248,7 +248,7 @@ class LessonsScreen(PlayerKeys, Screen[None]):
         saved = self.progress.of(lesson.slug).decisions
         for decision in lesson.decisions:
             before = saved.get(decision.id, {})
-            await box.mount(Label(f"{decision.route}: {decision.question}", classes="knob-label"))
+            await box.mount(Label(decision.question, classes="knob-label"))
             await box.mount(
                 Select(
                     [(label, i) for i, label in enumerate(decision.options)],
