@@ -18,6 +18,7 @@ from typing import ClassVar
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
+from textual.dom import NoScreen
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -85,8 +86,13 @@ def _label_of(key: LabelKey) -> Strip:
 
 
 def _on_view(widget: Widget) -> bool:
-    """Whether ``widget``'s screen is shown (on top, or under a modal screen)."""
-    return widget.is_mounted and widget.screen.is_current
+    """Whether ``widget``'s screen is shown (on top, or under a modal screen). A widget being
+    removed (a lesson's player remounting its panels for another run's models) has no screen
+    any more: not on view, rather than a crash from a frame that was already scheduled."""
+    try:
+        return widget.is_mounted and widget.screen.is_current
+    except NoScreen:
+        return False
 
 
 class ArrivalStrip(Widget):
