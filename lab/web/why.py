@@ -85,11 +85,13 @@ def _instances(mine: Summary, theirs: Summary, against: str) -> str:
 
 
 def _efficiency(mine: Summary, theirs: Summary, against: str) -> str:
-    usage = mine["usage"]
-    return (
-        f"{usage['active_cpu_hours']:,.2f} h of CPU in {usage['wall_clock_hours']:,.2f} h of "
-        "instance time"
-    )
+    """CPU time and the billed time it is a share of (the definition's denominator, read back
+    from the ratio, so the line never names another time than the model bills)."""
+    cpu_h = float(mine["usage"]["active_cpu_hours"])
+    share = float(mine["cpu_efficiency"])
+    if share <= 0:
+        return f"{cpu_h:,.2f} h of CPU"
+    return f"{cpu_h:,.2f} h of CPU in {cpu_h / share:,.2f} h billed"
 
 
 WHY: dict[str, Callable[[Summary, Summary, str], str]] = {
