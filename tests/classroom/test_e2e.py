@@ -156,6 +156,8 @@ def test_students_join_predict_and_the_reveal_reaches_them(
     teacher = _page(browser)
     teacher.goto(f"{server}/teach")
     _idle(teacher)
+    expect(teacher.get_by_label("Class title")).to_be_visible(timeout=TIMEOUT_MS)
+    _shots(teacher, "teacher-open")
     teacher.get_by_label("Class title").fill("Cold starts, week 3")
     teacher.get_by_role("button", name="Open the class").click()
     expect(_metric(teacher, "Join code")).to_have_text(re.compile(r"^\w{6}$"), timeout=TIMEOUT_MS)
@@ -168,12 +170,15 @@ def test_students_join_predict_and_the_reveal_reaches_them(
         student.goto(f"{server}/class?code={code}")
         _idle(student)
         expect(student.get_by_label("Join code")).to_have_value(code, timeout=TIMEOUT_MS)
+        if not students:
+            _shots(student, "student-join")
         student.get_by_label("Your display name").fill(name)
         student.get_by_role("button", name="Join").click()
         number = student.locator("[data-testid='stNumberInput'] input")
         expect(number).to_be_visible(timeout=TIMEOUT_MS)
         number.fill(guess)
         number.press("Enter")
+        expect(number).to_have_value(f"{float(guess):.2f}", timeout=TIMEOUT_MS)  # committed
         _idle(student)
         student.get_by_role("button", name="Send my prediction").click()
         expect(student.get_by_text("Waiting for the teacher's reveal")).to_be_visible(

@@ -109,3 +109,24 @@ def test_the_teacher_form_refuses_an_empty_title(shared_db: str) -> None:
     assert not at.exception
     assert any(e.value.startswith("title:") for e in at.error)
     assert "class.teacher" not in at.session_state
+
+
+def test_a_student_answers_a_choice_lesson_and_sees_the_reveal(shared_db: str) -> None:
+    room = Classroom(shared_db)
+    made = room.create("Traffic gaps", [2])
+    at = AppTest.from_file(str(PAGES / "class_student.py"), default_timeout=TIMEOUT)
+    at.query_params["code"] = made.info.code.lower()  # typed in lower case: still the class
+    at.run()
+    at.text_input[1].input("Ann")
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    choices = at.radio[0].options
+    at.radio[0].set_value(choices[0]).run()
+    at.button(key="class.send.2").click().run()
+    rows = room.results(made.info.code, made.key)
+    assert [(r.student, r.value, r.label) for r in rows] == [("Ann", 0.0, choices[0])]
+
+    room.reveal(made.info.code, made.key, 2, 0, 1.0)
+    at.run()
+    assert not at.radio, "the reveal replaces the question's input"
+    assert "the lab measured" in " ".join(m.value for m in at.markdown)
