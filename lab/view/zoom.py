@@ -161,11 +161,16 @@ def ticks(start: float, width: float, columns: int, min_gap: int = 10) -> list[T
     return out
 
 
-def axis_line(start: float, width: float, columns: int) -> str:
-    """A text ruler ``columns`` wide: ``╵`` at each tick followed by its label, when it fits."""
+def axis_line(start: float, width: float, columns: int, clear: int | None = None) -> str:
+    """A text ruler ``columns`` wide: ``╵`` at each tick followed by its label, when it fits;
+    no label over column ``clear`` (where a front end marks the clock)."""
     cells = [" "] * columns
     for tick in ticks(start, width, columns):
         text = "╵" + tick.label
+        if clear is not None and tick.column <= clear < tick.column + len(text):
+            text = "╵" if clear != tick.column else ""
+            if not text:
+                continue
         if tick.column + len(text) > columns or any(
             c != " " for c in cells[max(0, tick.column - 1) : tick.column + len(text)]
         ):

@@ -164,8 +164,8 @@ class AxisRow(Widget):
         t0, t1, now = self._window
         cells = max(width - LABEL_WIDTH, 0)
         # the ruler only moves when a tick crosses a column: key on the columns, not on t
-        ticks_at = axis_line(t0, t1 - t0, cells) if cells and t1 > t0 else ""
         col = column(now, t0, t1, cells) if now < t1 else None
+        ticks_at = axis_line(t0, t1 - t0, cells, col) if cells and t1 > t0 else ""
         key = (hash(ticks_at), float(col if col is not None else -1), 0.0, width)
         if self._made is not None and self._made[0] == key:
             return self._made[1]
