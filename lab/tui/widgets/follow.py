@@ -74,11 +74,13 @@ class CompareLine(Static):
         self.auto_links = False
         self.before: dict[str, MeterTrack] = {}
         """The previous run's meters (after a what-if change), by model."""
-        self._last = ""
+        self._last = "-"
 
     def show(self, meters: dict[str, Meters | None], t: float) -> None:
         text = compare_text(meters, {m: track.at(t) for m, track in self.before.items()})
         if text != self._last:
+            if bool(text) != bool(self._last):
+                self.display = bool(text)  # one model alone: no line to give up a row for
             self._last = text
             self.update(text, layout=False)
 
