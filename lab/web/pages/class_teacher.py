@@ -114,12 +114,14 @@ def _teach(code: str, key: str) -> None:
             f"Teacher key: `{once}` — shown once. Keep it to resume this class elsewhere "
             "(`lab class results` and `lab class close` need it too)."
         )
-    a, c = st.columns(2)
+    a, b = st.columns([1, 3])
     a.metric("Join code", info.code)
-    c.metric("Status", info.status)
-    c.caption(f"expires {info.expires_at:%Y-%m-%d %H:%M} UTC")
-    st.caption("Students open this link (or the lab's *Join a class* page and the code):")
-    st.code(_link(info.code), language=None)
+    with b:
+        st.caption(
+            f"Class {info.status}, expires {info.expires_at:%Y-%m-%d %H:%M} UTC. Students open "
+            "this link (or the lab's *Join a class* page and the code):"
+        )
+        st.code(_link(info.code), language=None)
     number = st.selectbox(
         "Lesson",
         info.lessons,
