@@ -37,7 +37,11 @@ def default():
 
 def test_replay_plays_and_draws_the_run_at_the_cursor(app, default) -> None:
     open_page(app, "replay")
-    assert app.session_state["replay.cursor"] == 0.0
+    # It opens paused on the first cold start, zoomed to its phases, not on an empty t = 0.
+    assert app.session_state["replay.cursor"] > 0.0
+    assert "starts cold" in app.session_state["replay.moment"]
+    assert app.session_state["replay.window"] <= 5.0
+    assert not app.session_state["replay.playing"]
     app.button(key="replay.play").click().run()
     assert app.session_state["replay.playing"]
     time.sleep(0.3)

@@ -36,6 +36,8 @@ NO_LATENCY = "–"
 RUN = "replay.run"
 SAID = "replay.moment"
 FOLLOW = "replay.followed"
+PENDING_WINDOW = "replay.pending_window"
+"""A window to apply before the window slider is drawn (a widget's value cannot change after)."""
 clock = PlayClock("replay")
 """Session keys ``replay.playing``, ``replay.cursor`` (written by no widget) and the time
 slider's ``replay.time``."""
@@ -54,6 +56,8 @@ speed = top[1].select_slider(
     key="replay.speed",
     format_func=lambda s: f"{seconds(s)} / s",
 )
+if PENDING_WINDOW in st.session_state:  # the opening moment's window, chosen on the run before
+    st.session_state["replay.window"] = st.session_state.pop(PENDING_WINDOW)
 window = top[2].select_slider(
     "window shown", WINDOWS, value=60.0, key="replay.window", format_func=seconds
 )
@@ -62,19 +66,33 @@ with st.spinner("Laying out the run…"):
     timelines = {m: state.replay_timeline(scenario, m) for m in models}
 end = max(t.end_time for t in timelines.values())
 
-if st.session_state.get(RUN) != scenario.fingerprint():  # another scenario: from the start
-    st.session_state[RUN] = scenario.fingerprint()
-    clock.reset(0.0)
-    st.session_state.pop(SAID, None)
-    st.session_state.pop(FOLLOW, None)
-clock.setdefault(0.0)
-playing = clock.playing
-
 
 def _window_for(moment: Moment) -> float:
     """The smallest window that shows the moment whole (the cursor sits at 85 % of it)."""
     need = (moment.at - moment.start) / 0.85
     return next((w for w in WINDOWS if w >= need), WINDOWS[-1])
+
+
+if st.session_state.get(RUN) != scenario.fingerprint():
+    # Another scenario: open paused on its first cold start, zoomed so that its phases fill the
+    # window, rather than at t = 0 where nothing has happened yet (a student sees the mechanism
+    # before touching anything; "Back to the start" is one click away).
+    st.session_state[RUN] = scenario.fingerprint()
+    st.session_state.pop(SAID, None)
+    st.session_state.pop(FOLLOW, None)
+    _label, first_cold = FINDERS["cold"]
+    opening = min(
+        (m for t in timelines.values() if (m := first_cold(t, -1.0)) is not None),
+        key=lambda m: m.at,
+        default=None,
+    )
+    clock.reset(min(opening.at, end) if opening else 0.0)
+    if opening is not None:
+        st.session_state[SAID] = f"{' and '.join(models)}: {opening.text}"
+        st.session_state[PENDING_WINDOW] = _window_for(opening)
+        st.rerun()
+clock.setdefault(0.0)
+playing = clock.playing
 
 
 def _go(moment: Moment, text: str) -> None:
